@@ -1,0 +1,253 @@
+using ControlPlane.Grains.Fleet;
+using ControlPlane.Grains.FleetIndex;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ControlPlane.Grains.Accelerators;
+
+/// <summary>
+/// Holds one accelerator's spec, lifecycle and latest telemetry, and keeps its lease: a timer marks it
+/// Lost when heartbeats stop. Publishes its view to a fleet index shard so lists never activate it.
+/// </summary>
+public sealed partial class AcceleratorGrain(
+    [PersistentState("accelerator", FleetStorage.Name)] IPersistentState<AcceleratorRecord> record,
+    IOptions<FleetOptions> options,
+    TimeProvider time,
+    ILogger<AcceleratorGrain> logger) : Grain, IAcceleratorGrain
+{
+    private readonly FleetOptions _options = options.Value;
+    private AcceleratorTelemetry _telemetry = AcceleratorTelemetry.None;
+    private DateTimeOffset? _lastHeartbeatAt;
+    private DateTimeOffset? _leaseExpiresAt;
+    private ulong _lastSequence;
+    private DateTimeOffset _lastPublishedAt = DateTimeOffset.MinValue;
+    private IGrainTimer? _leaseTimer;
+
+    private AcceleratorRecord Record => record.State;
+
+    private bool IsRegistered => Record.Registration is not null;
+
+    /// <inheritdoc />
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (IsRegistered && Record.Lifecycle.State != AcceleratorState.Decommissioned)
+        {
+            // A re-activated grain gives its node one full lease to be heard from again.
+            _leaseExpiresAt = time.GetUtcNow() + _options.LeaseDuration;
+            StartLeaseTimer();
+            Publish();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<AcceleratorOutcome> CheckRegistrationAsync(AcceleratorRegistration registration) =>
+        Task.FromResult(Check(registration) ?? AcceleratorOutcome.Ok(View()));
+
+    /// <inheritdoc />
+    public async Task<AcceleratorOutcome> RegisterAsync(AcceleratorRegistration registration)
+    {
+        if (Check(registration) is { } refusal)
+        {
+            return refusal;
+        }
+
+        var now = time.GetUtcNow();
+        var first = !IsRegistered;
+        var from = Record.Lifecycle;
+        var transition = AcceleratorLifecycle.Apply(from, LifecycleTrigger.Register);
+        Record.Registration = registration;
+        if (first)
+        {
+            Record.RegisteredAt = now;
+        }
+
+        Move(transition, from, first ? "registered by its node" : "re-registered by its node", now);
+        await record.WriteStateAsync();
+
+        // A new agent run numbers its reports from 1 again.
+        _lastSequence = 0;
+        _leaseExpiresAt = now + _options.LeaseDuration;
+        StartLeaseTimer();
+        Publish();
+        LogRegistered(logger, registration.AcceleratorId, registration.NodeId, Record.Lifecycle.State);
+        return AcceleratorOutcome.Ok(View());
+    }
+
+    /// <inheritdoc />
+    public async Task<AcceleratorRefusal> ReportTelemetryAsync(string nodeId, ulong sequence, AcceleratorTelemetry telemetry)
+    {
+        if (Record.Registration is not { } registration)
+        {
+            return AcceleratorRefusal.NotRegistered;
+        }
+
+        if (!string.Equals(registration.NodeId, nodeId, StringComparison.Ordinal))
+        {
+            return AcceleratorRefusal.OwnedByAnotherNode;
+        }
+
+        if (Record.Lifecycle.State == AcceleratorState.Decommissioned)
+        {
+            return AcceleratorRefusal.Decommissioned;
+        }
+
+        if (sequence != 0 && sequence <= _lastSequence)
+        {
+            return AcceleratorRefusal.None; // a reordered or replayed report: already superseded
+        }
+
+        _lastSequence = sequence;
+        var now = time.GetUtcNow();
+        _telemetry = telemetry;
+        _lastHeartbeatAt = now;
+        _leaseExpiresAt = now + _options.LeaseDuration;
+
+        var from = Record.Lifecycle;
+        var transition = AcceleratorLifecycle.Apply(from, LifecycleTrigger.Heartbeat);
+        if (transition.ChangesStateFrom(from))
+        {
+            Move(transition, from, from.State == AcceleratorState.Lost ? "node reconnected" : "first heartbeat", now);
+            await record.WriteStateAsync();
+            Publish();
+        }
+        else if (now - _lastPublishedAt >= _options.IndexPublishInterval)
+        {
+            Publish();
+        }
+
+        return AcceleratorRefusal.None;
+    }
+
+    /// <inheritdoc />
+    public Task<AcceleratorView?> GetAsync() => Task.FromResult(IsRegistered ? View() : null);
+
+    /// <inheritdoc />
+    public async Task<AcceleratorOutcome> ApplyOperatorActionAsync(LifecycleTrigger trigger, string reason)
+    {
+        if (!IsRegistered)
+        {
+            return AcceleratorOutcome.Refused(AcceleratorRefusal.NotRegistered, $"accelerator '{this.GetPrimaryKeyString()}' is not registered");
+        }
+
+        var from = Record.Lifecycle;
+        var transition = AcceleratorLifecycle.Apply(from, trigger);
+        if (!transition.Allowed)
+        {
+            return AcceleratorOutcome.Refused(AcceleratorRefusal.IllegalTransition, transition.Error!);
+        }
+
+        Move(transition, from, reason, time.GetUtcNow());
+        await record.WriteStateAsync();
+        if (Record.Lifecycle.State == AcceleratorState.Decommissioned)
+        {
+            StopLeaseTimer();
+        }
+
+        Publish();
+        return AcceleratorOutcome.Ok(View());
+    }
+
+    private AcceleratorOutcome? Check(AcceleratorRegistration registration)
+    {
+        if (Record.Registration is not { } known)
+        {
+            return null;
+        }
+
+        if (Record.Lifecycle.State == AcceleratorState.Decommissioned)
+        {
+            return AcceleratorOutcome.Refused(AcceleratorRefusal.Decommissioned,
+                $"accelerator '{known.AcceleratorId}' is decommissioned; an operator must add it back before it can register");
+        }
+
+        if (!string.Equals(known.NodeId, registration.NodeId, StringComparison.Ordinal))
+        {
+            return AcceleratorOutcome.Refused(AcceleratorRefusal.OwnedByAnotherNode,
+                $"accelerator '{known.AcceleratorId}' is registered to node '{known.NodeId}'");
+        }
+
+        if (known.HardwareClass != registration.HardwareClass || !string.Equals(known.Sku, registration.Sku, StringComparison.OrdinalIgnoreCase))
+        {
+            return AcceleratorOutcome.Refused(AcceleratorRefusal.HardwareChanged,
+                $"accelerator '{known.AcceleratorId}' is registered as {known.Sku}; decommission it before registering it as {registration.Sku}");
+        }
+
+        return null;
+    }
+
+    private void Move(LifecycleTransition transition, LifecyclePosition from, string reason, DateTimeOffset now)
+    {
+        Record.Lifecycle = transition.To;
+        if (transition.ChangesStateFrom(from))
+        {
+            Record.StateReason = reason;
+            Record.StateChangedAt = now;
+            LogStateChanged(logger, this.GetPrimaryKeyString(), from.State, transition.To.State, reason);
+        }
+    }
+
+    private async Task CheckLeaseAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (_leaseExpiresAt is { } expiry && now >= expiry)
+        {
+            var from = Record.Lifecycle;
+            var transition = AcceleratorLifecycle.Apply(from, LifecycleTrigger.LeaseExpired);
+            if (transition.ChangesStateFrom(from))
+            {
+                var silence = _lastHeartbeatAt is { } last ? $"no heartbeat for {(now - last).TotalSeconds:F1}s" : "no heartbeat since registration";
+                Move(transition, from, $"lease expired ({silence})", now);
+                await record.WriteStateAsync(cancellationToken);
+                Publish();
+                return;
+            }
+        }
+
+        // Refresh the index now and then, so a shard that moved to another silo fills up again.
+        if (now - _lastPublishedAt >= _options.IndexPublishInterval * 10)
+        {
+            Publish();
+        }
+    }
+
+    private void StartLeaseTimer() =>
+        _leaseTimer ??= this.RegisterGrainTimer(CheckLeaseAsync, new GrainTimerCreationOptions
+        {
+            DueTime = _options.LeaseCheckInterval,
+            Period = _options.LeaseCheckInterval,
+            KeepAlive = true, // an accelerator with a lease must stay active to notice it expire
+        });
+
+    private void StopLeaseTimer()
+    {
+        _leaseTimer?.Dispose();
+        _leaseTimer = null;
+        _leaseExpiresAt = null;
+    }
+
+    private void Publish()
+    {
+        _lastPublishedAt = time.GetUtcNow();
+        var shard = FleetIndexShards.ShardOf(this.GetPrimaryKeyString(), _options.IndexShards);
+        GrainFactory.GetGrain<IFleetIndexShardGrain>(shard).UpsertAsync(View()).Ignore();
+    }
+
+    private AcceleratorView View() => new(
+        Record.Registration!,
+        Record.Lifecycle.State,
+        Record.StateReason,
+        _telemetry,
+        Record.RegisteredAt,
+        Record.StateChangedAt,
+        _lastHeartbeatAt,
+        _leaseExpiresAt,
+        time.GetUtcNow());
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Accelerator {AcceleratorId} registered by node {NodeId}; state {State}")]
+    private static partial void LogRegistered(ILogger logger, string acceleratorId, string nodeId, AcceleratorState state);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Accelerator {AcceleratorId}: {From} -> {To} ({Reason})")]
+    private static partial void LogStateChanged(ILogger logger, string acceleratorId, AcceleratorState from, AcceleratorState to, string reason);
+}

@@ -1,0 +1,32 @@
+namespace ControlPlane.Grains.Accelerators;
+
+/// <summary>Health as an agent reports it.</summary>
+public enum HealthStatus
+{
+    /// <summary>Not reported yet.</summary>
+    Unknown = 0,
+
+    /// <summary>Working normally.</summary>
+    Healthy = 1,
+
+    /// <summary>Working with reduced capacity (e.g. one GPU hot or throttled).</summary>
+    Degraded = 2,
+
+    /// <summary>Not able to serve.</summary>
+    Unhealthy = 3,
+}
+
+/// <summary>Live counters of one accelerator, from its agent's latest heartbeat.</summary>
+[GenerateSerializer, Immutable]
+public sealed record AcceleratorTelemetry(
+    [property: Id(0)] double Utilization,
+    [property: Id(1)] int ActiveStreams,
+    [property: Id(2)] long FreeMemoryBytes,
+    [property: Id(3)] double TokensPerSecond,
+    [property: Id(4)] HealthStatus Health,
+    [property: Id(5)] double TemperatureCelsius,
+    [property: Id(6)] double PowerWatts)
+{
+    /// <summary>Telemetry of an accelerator that has not reported yet.</summary>
+    public static AcceleratorTelemetry None { get; } = new(0, 0, 0, 0, HealthStatus.Unknown, 0, 0);
+}

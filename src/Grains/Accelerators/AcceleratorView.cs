@@ -1,0 +1,21 @@
+namespace ControlPlane.Grains.Accelerators;
+
+/// <summary>
+/// Everything the control plane knows of one accelerator at one moment (<see cref="ObservedAt"/>): what
+/// lists and show return. The index keeps the newest view it was sent.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record AcceleratorView(
+    [property: Id(0)] AcceleratorRegistration Registration,
+    [property: Id(1)] AcceleratorState State,
+    [property: Id(2)] string StateReason,
+    [property: Id(3)] AcceleratorTelemetry Telemetry,
+    [property: Id(4)] DateTimeOffset RegisteredAt,
+    [property: Id(5)] DateTimeOffset StateChangedAt,
+    [property: Id(6)] DateTimeOffset? LastHeartbeatAt,
+    [property: Id(7)] DateTimeOffset? LeaseExpiresAt,
+    [property: Id(8)] DateTimeOffset ObservedAt)
+{
+    /// <summary>The accelerator's id.</summary>
+    public string AcceleratorId => Registration.AcceleratorId;
+}

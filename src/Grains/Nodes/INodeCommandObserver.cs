@@ -1,0 +1,11 @@
+namespace ControlPlane.Grains.Nodes;
+
+/// <summary>
+/// The silo-side end of a node's open stream. The host that holds the stream attaches it to the node's
+/// grain, so a command issued on any silo reaches the stream wherever it lives.
+/// </summary>
+public interface INodeCommandObserver : IGrainObserver
+{
+    /// <summary>Writes <paramref name="command"/> to the stream and waits for the agent's answer.</summary>
+    Task<CommandOutcome> ExecuteAsync(NodeCommand command, TimeSpan timeout);
+}

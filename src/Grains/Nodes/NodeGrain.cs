@@ -1,0 +1,112 @@
+using ControlPlane.Grains.Accelerators;
+using ControlPlane.Grains.Fleet;
+using Microsoft.Extensions.Logging;
+
+namespace ControlPlane.Grains.Nodes;
+
+/// <summary>Keeps which accelerators a node owns and where its stream is attached.</summary>
+public sealed partial class NodeGrain(
+    [PersistentState("node", FleetStorage.Name)] IPersistentState<NodeRecord> record,
+    TimeProvider time,
+    ILogger<NodeGrain> logger) : Grain, INodeGrain
+{
+    private (Guid ConnectionId, INodeCommandObserver Observer)? _stream;
+
+    /// <inheritdoc />
+    public async Task<NodeRegistrationOutcome> RegisterAsync(IReadOnlyList<AcceleratorRegistration> accelerators, string agentVersion)
+    {
+        var grains = accelerators.Select(a => GrainFactory.GetGrain<IAcceleratorGrain>(a.AcceleratorId)).ToArray();
+
+        // Check all first: one refused accelerator must not leave the others half-registered.
+        var checks = await Task.WhenAll(grains.Select((g, i) => g.CheckRegistrationAsync(accelerators[i])));
+        for (var i = 0; i < checks.Length; i++)
+        {
+            if (!checks[i].Accepted)
+            {
+                return new NodeRegistrationOutcome([], checks[i].Refusal, i, checks[i].Message);
+            }
+        }
+
+        var outcomes = await Task.WhenAll(grains.Select((g, i) => g.RegisterAsync(accelerators[i])));
+        for (var i = 0; i < outcomes.Length; i++)
+        {
+            // Lost only to a race with another node registering the same id between check and write.
+            if (!outcomes[i].Accepted)
+            {
+                return new NodeRegistrationOutcome([], outcomes[i].Refusal, i, outcomes[i].Message);
+            }
+        }
+
+        foreach (var accelerator in accelerators)
+        {
+            record.State.AcceleratorIds.Add(accelerator.AcceleratorId);
+        }
+
+        record.State.AgentVersion = agentVersion;
+        record.State.LastRegisteredAt = time.GetUtcNow();
+        await record.WriteStateAsync();
+        LogNodeRegistered(logger, this.GetPrimaryKeyString(), accelerators.Count, agentVersion);
+        return new NodeRegistrationOutcome(outcomes.Select(o => o.View!).ToArray(), AcceleratorRefusal.None, -1, "");
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<string>> GetAcceleratorIdsAsync() =>
+        Task.FromResult<IReadOnlyList<string>>(record.State.AcceleratorIds.ToArray());
+
+    /// <inheritdoc />
+    public Task AttachAsync(Guid connectionId, INodeCommandObserver observer)
+    {
+        _stream = (connectionId, observer);
+        LogStreamAttached(logger, this.GetPrimaryKeyString(), connectionId);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task DetachAsync(Guid connectionId)
+    {
+        if (_stream?.ConnectionId == connectionId)
+        {
+            _stream = null;
+            LogStreamDetached(logger, this.GetPrimaryKeyString(), connectionId);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public async Task<CommandOutcome> SendCommandAsync(NodeCommand command, TimeSpan timeout)
+    {
+        if (_stream is not { } stream)
+        {
+            return CommandOutcome.NotConnected(this.GetPrimaryKeyString());
+        }
+
+        try
+        {
+            return await stream.Observer.ExecuteAsync(command, timeout);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The host that held the stream is gone; the node will attach again when it reconnects.
+            LogCommandFailed(logger, this.GetPrimaryKeyString(), command.CommandId, ex.Message);
+            if (_stream?.ConnectionId == stream.ConnectionId)
+            {
+                _stream = null;
+            }
+
+            return CommandOutcome.NotConnected(this.GetPrimaryKeyString());
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} registered {Count} accelerator(s) (agent {AgentVersion})")]
+    private static partial void LogNodeRegistered(ILogger logger, string nodeId, int count, string agentVersion);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Node {NodeId} stream {ConnectionId} attached")]
+    private static partial void LogStreamAttached(ILogger logger, string nodeId, Guid connectionId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Node {NodeId} stream {ConnectionId} detached")]
+    private static partial void LogStreamDetached(ILogger logger, string nodeId, Guid connectionId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Command {CommandId} to node {NodeId} failed: {Error}")]
+    private static partial void LogCommandFailed(ILogger logger, string nodeId, string commandId, string error);
+}

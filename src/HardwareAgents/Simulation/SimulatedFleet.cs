@@ -1,0 +1,165 @@
+using ControlPlane.Contracts.Security;
+using ControlPlane.Contracts.V1;
+using ControlPlane.HardwareAgents.Connection;
+using Grpc.Net.Client;
+using Microsoft.Extensions.Logging;
+
+namespace ControlPlane.HardwareAgents.Simulation;
+
+/// <summary>Shape of a simulated fleet.</summary>
+public sealed class SimulatedFleetOptions
+{
+    /// <summary>Wafer-scale systems (one per simulated node). Default 16.</summary>
+    public int Wafers { get; init; } = 16;
+
+    /// <summary>8-GPU nodes. Default 64.</summary>
+    public int GpuNodes { get; init; } = 64;
+
+    /// <summary>SKU of the GPU nodes. Default h100-sxm.</summary>
+    public string GpuSku { get; init; } = "h100-sxm";
+
+    /// <summary>Region of every simulated accelerator.</summary>
+    public string Region { get; init; } = "us-east";
+
+    /// <summary>Zones the accelerators are spread over, round robin.</summary>
+    public IReadOnlyList<string> Zones { get; init; } = ["use1-az1", "use1-az2"];
+
+    /// <summary>Seeds the telemetry and backoff randomness, so a run can be repeated.</summary>
+    public int Seed { get; init; } = 42;
+
+    /// <summary>Prefix of node ids, so two simulated fleets can share a cluster.</summary>
+    public string NamePrefix { get; init; } = "sim";
+}
+
+/// <summary>
+/// Many simulated nodes in one process, each its own agent with its own persistent stream over real
+/// gRPC. Tokens are minted with the cluster's signing key, as a provisioning system would.
+/// </summary>
+public sealed class SimulatedFleet : IAsyncDisposable
+{
+    private static readonly Dictionary<string, (string GpuName, long MiB)> GpuModels = new(StringComparer.OrdinalIgnoreCase)
+    {
+        // Names and memory.total as nvidia-smi prints them for these parts.
+        ["h100-sxm"] = ("NVIDIA H100 80GB HBM3", 81_559),
+        ["h200"] = ("NVIDIA H200", 143_771),
+        ["b200"] = ("NVIDIA B200", 183_359),
+    };
+
+    private readonly GrpcChannel _channel;
+    private readonly List<(NodeAgent Agent, Task Run, CancellationTokenSource Stop)> _running = [];
+
+    private SimulatedFleet(GrpcChannel channel, IReadOnlyList<NodeAgent> agents)
+    {
+        _channel = channel;
+        Agents = agents;
+    }
+
+    /// <summary>One agent per simulated node.</summary>
+    public IReadOnlyList<NodeAgent> Agents { get; }
+
+    /// <summary>Builds the fleet's agents (not started) against <paramref name="endpoint"/>.</summary>
+    public static SimulatedFleet Create(Uri endpoint, ReadOnlySpan<byte> signingKey, SimulatedFleetOptions options, TimeProvider time, ILoggerFactory loggers)
+    {
+        if (!GpuModels.TryGetValue(options.GpuSku, out var model))
+        {
+            throw new ArgumentException($"--gpu-sku must be one of: {string.Join(", ", GpuModels.Keys)} (got '{options.GpuSku}')");
+        }
+
+        var channel = GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions
+        {
+            // More than 100 streams on one connection would queue behind HTTP/2's stream limit.
+            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan },
+        });
+        var logger = loggers.CreateLogger<NodeAgent>();
+        var random = new Random(options.Seed);
+        var agents = new List<NodeAgent>();
+        for (var i = 0; i < options.Wafers + options.GpuNodes; i++)
+        {
+            var isWafer = i < options.Wafers;
+            var zone = options.Zones[i % options.Zones.Count];
+            var nodeId = isWafer ? $"{options.NamePrefix}-wafer-{i:D3}" : $"{options.NamePrefix}-gpu-{i - options.Wafers:D3}";
+            var spec = isWafer
+                ? new AcceleratorSpec
+                {
+                    AcceleratorId = $"{nodeId}-cs3",
+                    HardwareClass = HardwareClass.WaferScale,
+                    Sku = "cs3",
+                    MemoryBytes = 44_000_000_000,
+                    Location = new Location { Region = options.Region, Zone = zone, Rack = $"r{i % 8:D2}" },
+                }
+                : GpuSpec(nodeId, options, zone, i, model);
+            var agentOptions = new NodeAgentOptions
+            {
+                NodeId = nodeId,
+                Token = BearerToken.Issue(signingKey, CallerRole.Agent, nodeId),
+                Accelerators = [spec],
+                AgentVersion = "simulated",
+            };
+            var memory = isWafer ? spec.MemoryBytes : spec.Gpus.Sum(g => g.MemoryBytes);
+            var telemetry = new SimulatedTelemetrySource(spec.AcceleratorId, isWafer, memory, new Random(random.Next()));
+            agents.Add(new NodeAgent(agentOptions, channel.CreateCallInvoker(), telemetry, time, new Random(random.Next()), logger));
+        }
+
+        return new SimulatedFleet(channel, agents);
+    }
+
+    /// <summary>Starts every agent.</summary>
+    public void Start()
+    {
+        foreach (var agent in Agents)
+        {
+            var stop = new CancellationTokenSource();
+            _running.Add((agent, Task.Run(() => agent.RunAsync(stop.Token)), stop));
+        }
+    }
+
+    /// <summary>Agents whose stream is open and welcomed.</summary>
+    public int ConnectedCount => Agents.Count(a => a.State == NodeAgentState.Connected);
+
+    /// <summary>Stops every agent gracefully (each says Goodbye).</summary>
+    public async Task StopAsync()
+    {
+        foreach (var (_, _, stop) in _running)
+        {
+            stop.Cancel();
+        }
+
+        await Task.WhenAll(_running.Select(r => r.Run));
+        foreach (var (_, _, stop) in _running)
+        {
+            stop.Dispose();
+        }
+
+        _running.Clear();
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _channel.Dispose();
+    }
+
+    private static AcceleratorSpec GpuSpec(string nodeId, SimulatedFleetOptions options, string zone, int i, (string GpuName, long MiB) model)
+    {
+        var spec = new AcceleratorSpec
+        {
+            AcceleratorId = nodeId,
+            HardwareClass = HardwareClass.Gpu,
+            Sku = options.GpuSku,
+            Location = new Location { Region = options.Region, Zone = zone, Rack = $"r{i % 8:D2}" },
+        };
+        for (var g = 0; g < 8; g++)
+        {
+            spec.Gpus.Add(new GpuDevice
+            {
+                Index = g,
+                Uuid = $"GPU-{options.Seed:x8}-{i:x4}-4000-8000-{g:x12}",
+                Name = model.GpuName,
+                MemoryBytes = model.MiB * 1024 * 1024,
+            });
+        }
+
+        return spec;
+    }
+}

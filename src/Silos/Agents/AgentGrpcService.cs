@@ -1,0 +1,206 @@
+using ControlPlane.Contracts.Security;
+using ControlPlane.Grains.Accelerators;
+using ControlPlane.Grains.Fleet;
+using ControlPlane.Grains.Nodes;
+using ControlPlane.Silos.Metrics;
+using ControlPlane.Silos.Security;
+using ControlPlane.Silos.Validation;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using V1 = ControlPlane.Contracts.V1;
+
+namespace ControlPlane.Silos.Agents;
+
+/// <summary>
+/// The agent API: Register, then one persistent stream per node carrying telemetry up and commands
+/// down. Every call is checked against the node the agent's token is bound to.
+/// </summary>
+public sealed partial class AgentGrpcService(
+    IGrainFactory grains,
+    RegisterRequestValidator validator,
+    IOptions<FleetOptions> fleetOptions,
+    ControlPlaneMetrics metrics,
+    ILogger<AgentGrpcService> logger) : V1.AgentService.AgentServiceBase
+{
+    /// <inheritdoc />
+    public override async Task<V1.RegisterResponse> Register(V1.RegisterRequest request, ServerCallContext context)
+    {
+        try
+        {
+            var registrations = validator.Parse(request);
+            RequireOwnNode(context.Caller(), request.NodeId, "node_id");
+            var outcome = await grains.GetGrain<INodeGrain>(request.NodeId)
+                .RegisterAsync(registrations, request.AgentVersion)
+                .WaitAsync(context.CancellationToken);
+            if (!outcome.Accepted)
+            {
+                // An id another node holds is a duplicate here, not a permission question.
+                throw RefusalToStatus(outcome.Refusal, $"accelerators[{outcome.RefusedIndex}].accelerator_id", outcome.Message, StatusCode.AlreadyExists);
+            }
+
+            metrics.Registrations.WithLabels("ok").Inc();
+            var response = new V1.RegisterResponse
+            {
+                HeartbeatInterval = Duration.FromTimeSpan(fleetOptions.Value.HeartbeatInterval),
+                LeaseDuration = Duration.FromTimeSpan(fleetOptions.Value.LeaseDuration),
+            };
+            response.Accelerators.AddRange(outcome.Accelerators.Select(Contracts.ContractMapping.ToContract));
+            return response;
+        }
+        catch (RpcException ex)
+        {
+            metrics.Registrations.WithLabels(ex.StatusCode.ToString()).Inc();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public override async Task Connect(IAsyncStreamReader<V1.AgentMessage> requestStream, IServerStreamWriter<V1.ServerMessage> responseStream, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        var cancellation = context.CancellationToken;
+        if (!await requestStream.MoveNext(cancellation))
+        {
+            return; // closed before saying anything
+        }
+
+        var hello = requestStream.Current.Hello
+            ?? throw FieldViolations.Single(StatusCode.InvalidArgument, "hello", "the first message on the stream must be a Hello");
+        var violations = new FieldViolations();
+        ResourceIds.Check(violations, hello.NodeId, "hello.node_id");
+        violations.ThrowIfAny();
+        RequireOwnNode(caller, hello.NodeId, "hello.node_id");
+
+        var nodeId = hello.NodeId;
+        var node = grains.GetGrain<INodeGrain>(nodeId);
+        var owned = new HashSet<string>(await node.GetAcceleratorIdsAsync().WaitAsync(cancellation), StringComparer.Ordinal);
+        if (owned.Count == 0)
+        {
+            throw FieldViolations.Single(StatusCode.FailedPrecondition, "hello.node_id",
+                $"node '{nodeId}' has no registered accelerators; call Register before Connect");
+        }
+
+        using var connection = new NodeStreamConnection(nodeId, responseStream, cancellation);
+        var observer = grains.CreateObjectReference<INodeCommandObserver>(connection);
+        await node.AttachAsync(connection.Id, observer).WaitAsync(cancellation);
+        metrics.OpenStreams.Inc();
+        LogStreamOpened(logger, nodeId, owned.Count);
+        var how = "dropped";
+        try
+        {
+            var welcome = new V1.Welcome
+            {
+                HeartbeatInterval = Duration.FromTimeSpan(fleetOptions.Value.HeartbeatInterval),
+                LeaseDuration = Duration.FromTimeSpan(fleetOptions.Value.LeaseDuration),
+            };
+            welcome.AcceleratorIds.AddRange(owned.Order(StringComparer.Ordinal));
+            await connection.WriteAsync(new V1.ServerMessage { Welcome = welcome });
+
+            while (await requestStream.MoveNext(cancellation))
+            {
+                var message = requestStream.Current;
+                switch (message.BodyCase)
+                {
+                    case V1.AgentMessage.BodyOneofCase.Telemetry:
+                        await AcceptTelemetryAsync(nodeId, node, owned, message.Telemetry, cancellation);
+                        break;
+                    case V1.AgentMessage.BodyOneofCase.CommandResult:
+                        connection.Complete(message.CommandResult);
+                        break;
+                    case V1.AgentMessage.BodyOneofCase.Goodbye:
+                        how = "goodbye";
+                        LogGoodbye(logger, nodeId, ResourceIds.Shorten(message.Goodbye.Reason));
+                        return;
+                    case V1.AgentMessage.BodyOneofCase.Hello:
+                        throw FieldViolations.Single(StatusCode.InvalidArgument, "hello", "Hello may only be sent once, as the first message");
+                    default:
+                        throw FieldViolations.Single(StatusCode.InvalidArgument, "body", "every message must carry a body");
+                }
+            }
+        }
+        catch (RpcException ex)
+        {
+            how = "error";
+            metrics.TelemetryRejected.WithLabels(ex.StatusCode.ToString()).Inc();
+            LogStreamRefused(logger, nodeId, ex.StatusCode, ex.Status.Detail);
+            throw;
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            // The agent vanished without a goodbye; its leases will run out.
+        }
+        catch (IOException)
+        {
+            // Same: the connection broke mid-read.
+        }
+        finally
+        {
+            metrics.OpenStreams.Dec();
+            metrics.StreamsClosed.WithLabels(how).Inc();
+            grains.DeleteObjectReference<INodeCommandObserver>(observer);
+            await node.DetachAsync(connection.Id);
+            LogStreamClosed(logger, nodeId, how);
+        }
+    }
+
+    private async Task AcceptTelemetryAsync(string nodeId, INodeGrain node, HashSet<string> owned, V1.TelemetryReport report, CancellationToken cancellation)
+    {
+        var acceleratorId = report.AcceleratorId;
+        if (!owned.Contains(acceleratorId))
+        {
+            var violations = new FieldViolations();
+            ResourceIds.Check(violations, acceleratorId, "telemetry.accelerator_id");
+            violations.ThrowIfAny();
+
+            // The node may have registered more accelerators since the stream opened.
+            owned.UnionWith(await node.GetAcceleratorIdsAsync().WaitAsync(cancellation));
+        }
+
+        var telemetry = TelemetryValidator.Parse(report);
+        var refusal = await grains.GetGrain<IAcceleratorGrain>(acceleratorId)
+            .ReportTelemetryAsync(nodeId, report.Sequence, telemetry)
+            .WaitAsync(cancellation);
+        if (refusal != AcceleratorRefusal.None)
+        {
+            throw RefusalToStatus(refusal, "telemetry.accelerator_id", refusal switch
+            {
+                AcceleratorRefusal.NotRegistered => $"accelerator '{acceleratorId}' is not registered; call Register first",
+                AcceleratorRefusal.OwnedByAnotherNode => $"accelerator '{acceleratorId}' belongs to another node; node '{nodeId}' cannot report for it",
+                AcceleratorRefusal.Decommissioned => $"accelerator '{acceleratorId}' is decommissioned",
+                _ => refusal.ToString(),
+            }, StatusCode.PermissionDenied);
+        }
+
+        metrics.TelemetryReports.Inc();
+    }
+
+    private static void RequireOwnNode(CallerIdentity caller, string nodeId, string field)
+    {
+        if (!string.Equals(caller.Subject, nodeId, StringComparison.Ordinal))
+        {
+            throw FieldViolations.Single(StatusCode.PermissionDenied, field,
+                $"the token is bound to node '{ResourceIds.Shorten(caller.Subject)}'; it cannot act for node '{nodeId}'");
+        }
+    }
+
+    private static RpcException RefusalToStatus(AcceleratorRefusal refusal, string field, string message, StatusCode ownedByAnotherNode) =>
+        FieldViolations.Single(refusal switch
+        {
+            AcceleratorRefusal.NotRegistered => StatusCode.NotFound,
+            AcceleratorRefusal.OwnedByAnotherNode => ownedByAnotherNode,
+            _ => StatusCode.FailedPrecondition, // decommissioned, hardware changed, illegal lifecycle move
+        }, field, message);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} opened its stream ({Count} accelerators)")]
+    private static partial void LogStreamOpened(ILogger logger, string nodeId, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} said goodbye: {Reason}")]
+    private static partial void LogGoodbye(ILogger logger, string nodeId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} stream closed ({How})")]
+    private static partial void LogStreamClosed(ILogger logger, string nodeId, string how);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Node {NodeId} stream refused with {Code}: {Detail}")]
+    private static partial void LogStreamRefused(ILogger logger, string nodeId, StatusCode code, string detail);
+}

@@ -1,0 +1,116 @@
+using ControlPlane.Grains.Fleet;
+using ControlPlane.Grains.FleetIndex;
+using ControlPlane.Placement.Hardware;
+using ControlPlane.Silos.Agents;
+using ControlPlane.Silos.Fleet;
+using ControlPlane.Silos.Metrics;
+using ControlPlane.Silos.Security;
+using ControlPlane.Silos.Validation;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Prometheus;
+using System.Net;
+
+namespace ControlPlane.Silos.Hosting;
+
+/// <summary>
+/// Builds the control plane host: an Orleans silo with Kestrel serving the gRPC APIs on an HTTP/2-only
+/// port and <c>/metrics</c> and <c>/healthz</c> on an HTTP/1.1 port. Used by Program, the tests and the benchmarks.
+/// </summary>
+public static class ControlPlaneHost
+{
+    /// <summary>
+    /// Builds (does not start) the host. Configuration is validated here, before anything binds a port:
+    /// a bad value throws <see cref="InvalidConfigurationException"/> naming the key.
+    /// </summary>
+    /// <param name="args">Command-line configuration, e.g. <c>--ControlPlane:Endpoints:GrpcPort=0</c>.</param>
+    /// <param name="configure">Adds configuration or services before the host is built (tests, demo).</param>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
+        configure?.Invoke(builder);
+
+        var endpoints = BindValidated<EndpointOptions>(builder, EndpointOptions.SectionName, new EndpointOptionsValidator(), out var errors);
+        var cluster = BindValidated<SiloClusterOptions>(builder, SiloClusterOptions.SectionName, new SiloClusterOptionsValidator(), out var clusterErrors);
+        BindValidated<FleetOptions>(builder, FleetOptions.SectionName, new FleetOptionsValidator(), out var fleetErrors);
+        BindValidated<AuthOptions>(builder, AuthOptions.SectionName, new AuthOptionsValidator(), out var authErrors);
+        var all = errors.Concat(clusterErrors).Concat(fleetErrors).Concat(authErrors).ToList();
+        if (all.Count > 0)
+        {
+            throw new InvalidConfigurationException(all);
+        }
+
+        var services = builder.Services;
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(HardwareCatalogue.Default);
+        services.AddSingleton<RegisterRequestValidator>();
+        services.AddSingleton<TokenAuthenticator>();
+        services.AddSingleton<FleetIndexReader>();
+        services.AddSingleton(new ControlPlaneMetrics(new CollectorRegistry()));
+        services.AddSingleton<FleetGauges>();
+        var bound = new BoundEndpoints();
+        services.AddSingleton(bound);
+
+        services.AddGrpc(options =>
+        {
+            options.Interceptors.Add<AuthInterceptor>();
+            options.MaxReceiveMessageSize = 1024 * 1024; // a registration of 64 8-GPU nodes is ~100 KB
+        });
+        services.AddGrpcReflection();
+        services.AddGrpcHealthChecks().AddCheck("silo", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy());
+
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, null, cluster.ServiceId, cluster.ClusterId);
+            silo.AddMemoryGrainStorage(FleetStorage.Name);
+        });
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            var address = IPAddress.Parse(endpoints.ListenAddress);
+            kestrel.Listen(address, endpoints.GrpcPort, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2; // gRPC without TLS needs prior-knowledge HTTP/2
+                bound.Grpc = listen;
+            });
+            kestrel.Listen(address, endpoints.HttpPort, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1;
+                bound.Http = listen;
+            });
+        });
+
+        var app = builder.Build();
+        app.Services.GetRequiredService<FleetGauges>().Attach();
+        app.MapGrpcService<AgentGrpcService>();
+        app.MapGrpcService<FleetGrpcService>();
+        app.MapGrpcReflectionService();
+        app.MapGrpcHealthChecksService();
+        app.MapGet("/healthz", () => Results.Text("ok\n"));
+        app.MapMetrics("/metrics", app.Services.GetRequiredService<ControlPlaneMetrics>().Registry);
+        return app;
+    }
+
+    private static T BindValidated<T>(WebApplicationBuilder builder, string section, IValidateOptions<T> validator, out IReadOnlyList<string> errors)
+        where T : class, new()
+    {
+        var options = new T();
+        try
+        {
+            builder.Configuration.GetSection(section).Bind(options, binder => binder.ErrorOnUnknownConfiguration = true);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // The binder names the key: unknown properties, or values of the wrong type.
+            errors = [ex.InnerException is null ? ex.Message : $"{ex.Message} {ex.InnerException.Message}"];
+            return options;
+        }
+
+        var result = validator.Validate(null, options);
+        errors = result.Failed ? result.Failures.ToArray() : [];
+        builder.Services.AddSingleton(validator);
+        builder.Services.AddOptions<T>().BindConfiguration(section).ValidateOnStart();
+        return options;
+    }
+}

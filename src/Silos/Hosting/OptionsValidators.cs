@@ -1,0 +1,109 @@
+using ControlPlane.Contracts.Security;
+using ControlPlane.Grains.Fleet;
+using ControlPlane.Silos.Security;
+using Microsoft.Extensions.Options;
+using System.Net;
+using System.Text.RegularExpressions;
+
+namespace ControlPlane.Silos.Hosting;
+
+/// <summary>Collects start-up configuration errors, each naming its full configuration key.</summary>
+internal sealed class ConfigurationErrors(string section)
+{
+    private readonly List<string> _errors = [];
+
+    public void Check(bool ok, string key, string message)
+    {
+        if (!ok)
+        {
+            _errors.Add($"{section}:{key} {message}");
+        }
+    }
+
+    public ValidateOptionsResult Result() =>
+        _errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(_errors);
+}
+
+/// <summary>Validates <see cref="EndpointOptions"/> at start-up.</summary>
+internal sealed class EndpointOptionsValidator : IValidateOptions<EndpointOptions>
+{
+    public ValidateOptionsResult Validate(string? name, EndpointOptions options)
+    {
+        var errors = new ConfigurationErrors(EndpointOptions.SectionName);
+        errors.Check(IPAddress.TryParse(options.ListenAddress, out _), nameof(options.ListenAddress),
+            $"must be an IP address such as 127.0.0.1 or 0.0.0.0 (got '{options.ListenAddress}')");
+        errors.Check(options.GrpcPort is >= 0 and <= 65535, nameof(options.GrpcPort), $"must be 0..65535 (got {options.GrpcPort})");
+        errors.Check(options.HttpPort is >= 0 and <= 65535, nameof(options.HttpPort), $"must be 0..65535 (got {options.HttpPort})");
+        errors.Check(options.GrpcPort == 0 || options.GrpcPort != options.HttpPort, nameof(options.HttpPort),
+            $"must differ from GrpcPort: gRPC needs an HTTP/2-only port and /metrics an HTTP/1.1 one (both are {options.HttpPort})");
+        return errors.Result();
+    }
+}
+
+/// <summary>Validates <see cref="SiloClusterOptions"/> at start-up.</summary>
+internal sealed partial class SiloClusterOptionsValidator : IValidateOptions<SiloClusterOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SiloClusterOptions options)
+    {
+        var errors = new ConfigurationErrors(SiloClusterOptions.SectionName);
+        errors.Check(IdPattern().IsMatch(options.ClusterId), nameof(options.ClusterId),
+            $"must be 1..63 lowercase letters, digits or '-' (got '{options.ClusterId}')");
+        errors.Check(IdPattern().IsMatch(options.ServiceId), nameof(options.ServiceId),
+            $"must be 1..63 lowercase letters, digits or '-' (got '{options.ServiceId}')");
+        errors.Check(options.SiloPort is > 0 and <= 65535, nameof(options.SiloPort), $"must be 1..65535 (got {options.SiloPort})");
+        errors.Check(options.GatewayPort is > 0 and <= 65535, nameof(options.GatewayPort), $"must be 1..65535 (got {options.GatewayPort})");
+        errors.Check(options.SiloPort != options.GatewayPort, nameof(options.GatewayPort), $"must differ from SiloPort (both are {options.SiloPort})");
+        return errors.Result();
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$")]
+    private static partial Regex IdPattern();
+}
+
+/// <summary>Validates <see cref="FleetOptions"/> at start-up.</summary>
+internal sealed class FleetOptionsValidator : IValidateOptions<FleetOptions>
+{
+    public ValidateOptionsResult Validate(string? name, FleetOptions options)
+    {
+        var errors = new ConfigurationErrors(FleetOptions.SectionName);
+        errors.Check(options.HeartbeatInterval > TimeSpan.Zero && options.HeartbeatInterval <= TimeSpan.FromMinutes(10),
+            nameof(options.HeartbeatInterval), $"must be between 00:00:00.001 and 00:10:00 (got {options.HeartbeatInterval})");
+        errors.Check(options.LeaseDuration > options.HeartbeatInterval, nameof(options.LeaseDuration),
+            $"must be longer than HeartbeatInterval ({options.HeartbeatInterval}) so one late heartbeat does not mark accelerators Lost (got {options.LeaseDuration})");
+        errors.Check(options.LeaseCheckInterval > TimeSpan.Zero && options.LeaseCheckInterval <= options.LeaseDuration,
+            nameof(options.LeaseCheckInterval), $"must be positive and at most LeaseDuration ({options.LeaseDuration}) (got {options.LeaseCheckInterval})");
+        errors.Check(options.IndexPublishInterval > TimeSpan.Zero, nameof(options.IndexPublishInterval),
+            $"must be positive (got {options.IndexPublishInterval})");
+        errors.Check(options.IndexShards is >= 1 and <= 256, nameof(options.IndexShards), $"must be 1..256 (got {options.IndexShards})");
+        return errors.Result();
+    }
+}
+
+/// <summary>Validates <see cref="AuthOptions"/> at start-up.</summary>
+internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AuthOptions options)
+    {
+        var errors = new ConfigurationErrors(AuthOptions.SectionName);
+        if (string.IsNullOrEmpty(options.SigningKey))
+        {
+            errors.Check(!options.RequireSigningKey, nameof(options.SigningKey),
+                "is required because RequireSigningKey is set; generate one with: openssl rand -base64 32");
+            return errors.Result();
+        }
+
+        byte[]? key = null;
+        try
+        {
+            key = Convert.FromBase64String(options.SigningKey);
+        }
+        catch (FormatException)
+        {
+        }
+
+        errors.Check(key is not null, nameof(options.SigningKey), "must be base64; generate one with: openssl rand -base64 32");
+        errors.Check(key is null || key.Length >= BearerToken.MinKeyBytes, nameof(options.SigningKey),
+            $"must decode to at least {BearerToken.MinKeyBytes} bytes (got {key?.Length})");
+        return errors.Result();
+    }
+}

@@ -1,0 +1,65 @@
+using Prometheus;
+
+namespace ControlPlane.Silos.Metrics;
+
+/// <summary>
+/// The silo's Prometheus instruments, on a registry of its own (not prometheus-net's static default) so
+/// two silos in one process, as in tests, keep separate counts.
+/// </summary>
+public sealed class ControlPlaneMetrics
+{
+    /// <summary>Creates the instruments on <paramref name="registry"/>.</summary>
+    public ControlPlaneMetrics(CollectorRegistry registry)
+    {
+        Registry = registry;
+        var factory = Prometheus.Metrics.WithCustomRegistry(registry);
+        Registrations = factory.CreateCounter("controlplane_agent_registrations_total",
+            "Register calls by result (ok, or the gRPC status of the refusal).", "result");
+        TelemetryReports = factory.CreateCounter("controlplane_telemetry_reports_total",
+            "Telemetry reports accepted from agents' streams.");
+        TelemetryRejected = factory.CreateCounter("controlplane_telemetry_rejected_total",
+            "Telemetry reports that ended their stream with an error, by gRPC status.", "code");
+        OpenStreams = factory.CreateGauge("controlplane_agent_streams_open",
+            "Agent streams currently open on this silo.");
+        StreamsClosed = factory.CreateCounter("controlplane_agent_streams_closed_total",
+            "Agent streams closed, by how: goodbye, dropped (no goodbye) or error.", "how");
+        Commands = factory.CreateCounter("controlplane_node_commands_total",
+            "Commands sent to nodes, by kind and result (ok, failed, timed_out, not_connected).", "kind", "result");
+        Accelerators = factory.CreateGauge("controlplane_accelerators",
+            "Accelerators in the fleet index by lifecycle state, hardware class and pool.", "state", "hardware_class", "pool");
+        PoolTokensPerSecond = factory.CreateGauge("controlplane_pool_tokens_per_second",
+            "Output tokens per second reported by the accelerators of each pool.", "pool", "hardware_class");
+        PoolUtilization = factory.CreateGauge("controlplane_pool_utilization_ratio",
+            "Mean compute utilisation (0..1) of the live accelerators of each pool.", "pool", "hardware_class");
+    }
+
+    /// <summary>The registry <c>/metrics</c> serves.</summary>
+    public CollectorRegistry Registry { get; }
+
+    /// <summary>Register calls by result.</summary>
+    public Counter Registrations { get; }
+
+    /// <summary>Accepted telemetry reports.</summary>
+    public Counter TelemetryReports { get; }
+
+    /// <summary>Telemetry reports refused, by status code.</summary>
+    public Counter TelemetryRejected { get; }
+
+    /// <summary>Open agent streams.</summary>
+    public Gauge OpenStreams { get; }
+
+    /// <summary>Closed agent streams by how they ended.</summary>
+    public Counter StreamsClosed { get; }
+
+    /// <summary>Node commands by kind and result.</summary>
+    public Counter Commands { get; }
+
+    /// <summary>Fleet size by state, class and pool; refreshed from the fleet index at each scrape.</summary>
+    public Gauge Accelerators { get; }
+
+    /// <summary>Fleet throughput by pool; refreshed at each scrape.</summary>
+    public Gauge PoolTokensPerSecond { get; }
+
+    /// <summary>Pool utilisation; refreshed at each scrape.</summary>
+    public Gauge PoolUtilization { get; }
+}

@@ -1,0 +1,20 @@
+using ControlPlane.Contracts.Security;
+
+namespace ControlPlane.Silos.Security;
+
+/// <summary>Which roles may call which gRPC methods. Anything not listed is refused.</summary>
+public static class MethodAccessPolicy
+{
+    private static readonly CallerRole[] Anyone = [];
+
+    /// <summary>The roles allowed to call <paramref name="method"/> (full gRPC name); empty means anonymous; null means nobody.</summary>
+    public static IReadOnlyList<CallerRole>? AllowedRoles(string method) => method switch
+    {
+        _ when method.StartsWith("/grpc.health.v1.Health/", StringComparison.Ordinal) => Anyone,
+        _ when method.StartsWith("/grpc.reflection.", StringComparison.Ordinal) => Anyone,
+        _ when method.StartsWith("/controlplane.v1.AgentService/", StringComparison.Ordinal) => [CallerRole.Agent],
+        "/controlplane.v1.FleetService/PingNode" => [CallerRole.Operator],
+        _ when method.StartsWith("/controlplane.v1.FleetService/", StringComparison.Ordinal) => [CallerRole.Operator, CallerRole.Viewer],
+        _ => null,
+    };
+}
