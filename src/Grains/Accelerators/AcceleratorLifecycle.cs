@@ -29,10 +29,20 @@ public readonly record struct LifecycleTransition(bool Allowed, LifecyclePositio
 public static class AcceleratorLifecycle
 {
     /// <summary>Applies <paramref name="trigger"/> to <paramref name="current"/>.</summary>
-    public static LifecycleTransition Apply(LifecyclePosition current, LifecycleTrigger trigger)
+    public static LifecycleTransition Apply(LifecyclePosition current, LifecycleTrigger trigger) =>
+        Next(current, trigger) is { } position
+            ? new LifecycleTransition(true, position, null)
+            : new LifecycleTransition(false, current, Explain(current.State, trigger));
+
+    /// <summary>The triggers legal in <paramref name="position"/>, for error messages and docs.</summary>
+    public static IReadOnlyList<LifecycleTrigger> AllowedTriggers(LifecyclePosition position) =>
+        Enum.GetValues<LifecycleTrigger>().Where(t => Next(position, t) is not null).ToArray();
+
+    // The transition table; null means the trigger is illegal in that state.
+    private static LifecyclePosition? Next(LifecyclePosition current, LifecycleTrigger trigger)
     {
         var state = current.State;
-        LifecyclePosition? to = (state, trigger) switch
+        return (state, trigger) switch
         {
             (AcceleratorState.Unregistered, LifecycleTrigger.Register) => Visible(AcceleratorState.Registering),
 
@@ -77,15 +87,7 @@ public static class AcceleratorLifecycle
 
             _ => null,
         };
-
-        return to is { } position
-            ? new LifecycleTransition(true, position, null)
-            : new LifecycleTransition(false, current, Explain(state, trigger));
     }
-
-    /// <summary>The triggers legal in <paramref name="position"/>, for error messages and docs.</summary>
-    public static IReadOnlyList<LifecycleTrigger> AllowedTriggers(LifecyclePosition position) =>
-        Enum.GetValues<LifecycleTrigger>().Where(t => Apply(position, t).Allowed).ToArray();
 
     private static LifecyclePosition Visible(AcceleratorState state) => new(state);
 

@@ -1,0 +1,117 @@
+using ControlPlane.Grains.Accelerators;
+using S = ControlPlane.Grains.Accelerators.AcceleratorState;
+using T = ControlPlane.Grains.Accelerators.LifecycleTrigger;
+
+namespace ControlPlane.Grains.Tests;
+
+public class AcceleratorLifecycleTests
+{
+    public static TheoryData<S, T, S> LegalMoves => new()
+    {
+        { S.Unregistered, T.Register, S.Registering },
+        { S.Registering, T.Heartbeat, S.Active },
+        { S.Registering, T.LeaseExpired, S.Lost },
+        { S.Active, T.Heartbeat, S.Active },
+        { S.Active, T.Register, S.Active },
+        { S.Active, T.LeaseExpired, S.Lost },
+        { S.Lost, T.Heartbeat, S.Active },
+        { S.Lost, T.Register, S.Registering },
+        { S.Active, T.Cordon, S.Cordoned },
+        { S.Cordoned, T.Uncordon, S.Active },
+        { S.Active, T.Drain, S.Draining },
+        { S.Cordoned, T.Drain, S.Draining },
+        { S.Draining, T.DrainCompleted, S.Drained },
+        { S.Draining, T.Resume, S.Active },
+        { S.Drained, T.Resume, S.Active },
+        { S.Drained, T.Decommission, S.Decommissioned },
+        { S.Lost, T.Decommission, S.Decommissioned },
+        { S.Decommissioned, T.LeaseExpired, S.Decommissioned },
+    };
+
+    [Theory]
+    [MemberData(nameof(LegalMoves))]
+    public void Legal_moves_reach_the_expected_state(S from, T trigger, S expected)
+    {
+        var transition = AcceleratorLifecycle.Apply(new LifecyclePosition(from), trigger);
+
+        Assert.True(transition.Allowed, transition.Error);
+        Assert.Equal(expected, transition.To.State);
+        Assert.Null(transition.Error);
+    }
+
+    public static TheoryData<S, T, string> IllegalMoves => new()
+    {
+        { S.Unregistered, T.Heartbeat, "not registered" },
+        { S.Unregistered, T.Cordon, "not registered" },
+        { S.Decommissioned, T.Register, "decommissioned" },
+        { S.Decommissioned, T.Heartbeat, "decommissioned" },
+        { S.Decommissioned, T.Resume, "Decommissioned" },
+        { S.Active, T.Decommission, "drain it first" },
+        { S.Draining, T.Decommission, "wait until it is Drained" },
+        { S.Active, T.Resume, "Active" },
+        { S.Active, T.DrainCompleted, "Active" },
+        { S.Drained, T.Drain, "Drained" },
+        { S.Lost, T.Drain, "Lost" },
+        { S.Registering, T.Drain, "Registering" },
+    };
+
+    [Theory]
+    [MemberData(nameof(IllegalMoves))]
+    public void Illegal_moves_are_refused_with_a_reason_and_change_nothing(S from, T trigger, string reasonMentions)
+    {
+        var position = new LifecyclePosition(from);
+
+        var transition = AcceleratorLifecycle.Apply(position, trigger);
+
+        Assert.False(transition.Allowed);
+        Assert.Equal(position, transition.To);
+        Assert.Contains(reasonMentions, transition.Error);
+    }
+
+    [Theory]
+    [InlineData(S.Cordoned)]
+    [InlineData(S.Draining)]
+    [InlineData(S.Drained)]
+    public void A_lost_lease_keeps_the_operators_decision_for_when_the_node_returns(S operatorState)
+    {
+        var lost = AcceleratorLifecycle.Apply(new LifecyclePosition(operatorState), T.LeaseExpired);
+        Assert.Equal(S.Lost, lost.To.State);
+
+        var back = AcceleratorLifecycle.Apply(lost.To, T.Heartbeat);
+
+        Assert.Equal(operatorState, back.To.State);
+    }
+
+    [Fact]
+    public void Cordoning_a_lost_accelerator_applies_when_it_comes_back()
+    {
+        var lost = new LifecyclePosition(S.Lost);
+
+        var cordoned = AcceleratorLifecycle.Apply(lost, T.Cordon);
+        var back = AcceleratorLifecycle.Apply(cordoned.To, T.Heartbeat);
+
+        Assert.Equal(S.Lost, cordoned.To.State);
+        Assert.Equal(S.Cordoned, back.To.State);
+    }
+
+    [Fact]
+    public void Every_state_and_trigger_has_an_answer()
+    {
+        foreach (var state in Enum.GetValues<S>())
+        {
+            foreach (var trigger in Enum.GetValues<T>())
+            {
+                var transition = AcceleratorLifecycle.Apply(new LifecyclePosition(state), trigger);
+                Assert.True(transition.Allowed || !string.IsNullOrWhiteSpace(transition.Error), $"{state} + {trigger}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Decommissioned_is_terminal_for_everything_but_an_expiring_lease()
+    {
+        var allowed = AcceleratorLifecycle.AllowedTriggers(new LifecyclePosition(S.Decommissioned));
+
+        Assert.Equal([T.LeaseExpired], allowed);
+    }
+}

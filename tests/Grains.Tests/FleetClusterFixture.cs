@@ -1,0 +1,52 @@
+using ControlPlane.Grains.Fleet;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.TestingHost;
+
+namespace ControlPlane.Grains.Tests;
+
+/// <summary>A real two-silo Orleans cluster in this process, with leases short enough to expire during a test.</summary>
+public sealed class FleetClusterFixture : IAsyncLifetime
+{
+    public static readonly TimeSpan Lease = TimeSpan.FromMilliseconds(600);
+
+    public TestCluster Cluster { get; private set; } = null!;
+
+    public IGrainFactory Grains => Cluster.GrainFactory;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new TestClusterBuilder(2);
+        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+
+    private sealed class SiloConfigurator : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder siloBuilder)
+        {
+            siloBuilder.AddMemoryGrainStorage(FleetStorage.Name);
+            siloBuilder.ConfigureServices(services =>
+            {
+                services.TryAddSingleton(TimeProvider.System);
+                services.Configure<FleetOptions>(o =>
+                {
+                    o.HeartbeatInterval = TimeSpan.FromMilliseconds(100);
+                    o.LeaseDuration = Lease;
+                    o.LeaseCheckInterval = TimeSpan.FromMilliseconds(50);
+                    o.IndexPublishInterval = TimeSpan.FromMilliseconds(20);
+                    o.IndexShards = 4;
+                });
+            });
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class FleetClusterCollection : ICollectionFixture<FleetClusterFixture>
+{
+    public const string Name = "fleet cluster";
+}
