@@ -60,6 +60,7 @@ public sealed partial class NodeAgent
     /// <summary>The heartbeat interval in force (from the server, or a config update).</summary>
     public TimeSpan HeartbeatInterval => _heartbeatInterval;
 
+
     /// <summary>Drops the stream at once without a Goodbye and stops, as if the process died.</summary>
     public void Kill() => _kill.Cancel();
 
@@ -74,7 +75,7 @@ public sealed partial class NodeAgent
             {
                 try
                 {
-                    if (await RunOneConnectionAsync(stoppingToken, stopOrKill.Token))
+                    if (await RunOneConnectionAsync(stoppingToken, stopOrKill.Token).ConfigureAwait(false))
                     {
                         return; // graceful stop
                     }
@@ -102,7 +103,7 @@ public sealed partial class NodeAgent
                 State = NodeAgentState.BackingOff;
                 var delay = _backoff.Delay(attempt++);
                 LogReconnecting(_logger, NodeId, delay.TotalMilliseconds, LastError ?? "");
-                await Task.Delay(delay, _time, stopOrKill.Token);
+                await Task.Delay(delay, _time, stopOrKill.Token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stopOrKill.IsCancellationRequested)
@@ -120,13 +121,13 @@ public sealed partial class NodeAgent
         State = NodeAgentState.Registering;
         var request = new RegisterRequest { NodeId = NodeId, AgentVersion = _options.AgentVersion };
         request.Accelerators.AddRange(_options.Accelerators);
-        var registered = await _client.RegisterAsync(request, _headers, cancellationToken: stopOrKill);
+        var registered = await _client.RegisterAsync(request, _headers, cancellationToken: stopOrKill).ConfigureAwait(false);
         _heartbeatInterval = registered.HeartbeatInterval.ToTimeSpan();
 
         // The call lives until killed; a graceful stop closes it with Goodbye instead of cancelling it.
         using var call = _client.Connect(_headers, cancellationToken: _kill.Token);
-        await WriteAsync(call, new AgentMessage { Hello = new Hello { NodeId = NodeId } });
-        if (!await call.ResponseStream.MoveNext(stopOrKill) || call.ResponseStream.Current.Welcome is not { } welcome)
+        await WriteAsync(call, new AgentMessage { Hello = new Hello { NodeId = NodeId } }).ConfigureAwait(false);
+        if (!await call.ResponseStream.MoveNext(stopOrKill).ConfigureAwait(false) || call.ResponseStream.Current.Welcome is not { } welcome)
         {
             throw new InvalidOperationException("the server did not answer Hello with Welcome");
         }
@@ -142,16 +143,18 @@ public sealed partial class NodeAgent
         var commands = HandleCommandsAsync(call, _kill.Token); // keeps reading through a graceful stop until the server closes
         var heartbeats = HeartbeatAsync(call, streamEnded.Token);
         var stopped = Task.Delay(Timeout.Infinite, stoppingToken);
-        var first = await Task.WhenAny(commands, heartbeats, stopped);
+        await Task.WhenAny(commands, heartbeats, stopped).ConfigureAwait(false);
         streamEnded.Cancel();
 
-        if (first == stopped && !_kill.IsCancellationRequested)
+        // Not "which task finished first": a stop cancels the heartbeat loop through the linked token,
+        // and that cancellation may complete before the stop task itself does.
+        if (stoppingToken.IsCancellationRequested && !_kill.IsCancellationRequested)
         {
-            await SayGoodbyeAsync(call, commands);
+            await SayGoodbyeAsync(call, commands).ConfigureAwait(false);
             return true;
         }
 
-        await IgnoreCancellation(heartbeats);
+        await IgnoreCancellation(heartbeats).ConfigureAwait(false);
         await commands; // surfaces the server's status when it ended the stream with an error
         return false;
     }
@@ -160,20 +163,20 @@ public sealed partial class NodeAgent
     {
         while (!cancellationToken.IsCancellationRequested)
         {
-            foreach (var (acceleratorId, telemetry) in await _telemetry.SampleAsync(cancellationToken))
+            foreach (var (acceleratorId, telemetry) in await _telemetry.SampleAsync(cancellationToken).ConfigureAwait(false))
             {
                 var report = new TelemetryReport { AcceleratorId = acceleratorId, Sequence = ++_sequence, Telemetry = telemetry };
-                await WriteAsync(call, new AgentMessage { Telemetry = report });
+                await WriteAsync(call, new AgentMessage { Telemetry = report }).ConfigureAwait(false);
                 Interlocked.Increment(ref _telemetrySent);
             }
 
-            await Task.Delay(_heartbeatInterval, _time, cancellationToken);
+            await Task.Delay(_heartbeatInterval, _time, cancellationToken).ConfigureAwait(false);
         }
     }
 
     private async Task HandleCommandsAsync(AsyncDuplexStreamingCall<AgentMessage, ServerMessage> call, CancellationToken cancellationToken)
     {
-        while (await call.ResponseStream.MoveNext(cancellationToken))
+        while (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
         {
             if (call.ResponseStream.Current.Command is not { } command)
             {
@@ -186,7 +189,7 @@ public sealed partial class NodeAgent
                 Command.BodyOneofCase.ConfigUpdate => ApplyConfig(command),
                 _ => new CommandResult { CommandId = command.CommandId, Success = false, Message = $"this agent does not support {command.BodyCase} commands" },
             };
-            await WriteAsync(call, new AgentMessage { CommandResult = result });
+            await WriteAsync(call, new AgentMessage { CommandResult = result }).ConfigureAwait(false);
         }
     }
 
@@ -211,9 +214,9 @@ public sealed partial class NodeAgent
     {
         try
         {
-            await WriteAsync(call, new AgentMessage { Goodbye = new Goodbye { Reason = "agent stopping" } });
-            await call.RequestStream.CompleteAsync();
-            await IgnoreCancellation(commands).WaitAsync(_options.GoodbyeTimeout, _time);
+            await WriteAsync(call, new AgentMessage { Goodbye = new Goodbye { Reason = "agent stopping" } }).ConfigureAwait(false);
+            await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+            await IgnoreCancellation(commands).WaitAsync(_options.GoodbyeTimeout, _time).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RpcException or TimeoutException or IOException or InvalidOperationException)
         {
@@ -223,10 +226,10 @@ public sealed partial class NodeAgent
 
     private async Task WriteAsync(AsyncDuplexStreamingCall<AgentMessage, ServerMessage> call, AgentMessage message)
     {
-        await _writeLock.WaitAsync();
+        await _writeLock.WaitAsync().ConfigureAwait(false);
         try
         {
-            await call.RequestStream.WriteAsync(message);
+            await call.RequestStream.WriteAsync(message).ConfigureAwait(false);
         }
         finally
         {

@@ -119,12 +119,16 @@ public sealed class SimulatedFleet : IAsyncDisposable
     /// <summary>Stops every agent gracefully (each says Goodbye).</summary>
     public async Task StopAsync()
     {
-        foreach (var (_, _, stop) in _running)
+        // Cancel from the thread pool: cancellation runs the agents' continuations inline, and they
+        // must not run on (and capture) the caller's synchronization context.
+        await Task.Run(() =>
         {
-            stop.Cancel();
-        }
-
-        await Task.WhenAll(_running.Select(r => r.Run));
+            foreach (var (_, _, stop) in _running)
+            {
+                stop.Cancel();
+            }
+        }).ConfigureAwait(false);
+        await Task.WhenAll(_running.Select(r => r.Run)).ConfigureAwait(false);
         foreach (var (_, _, stop) in _running)
         {
             stop.Dispose();
@@ -136,7 +140,7 @@ public sealed class SimulatedFleet : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        await StopAsync();
+        await StopAsync().ConfigureAwait(false);
         _channel.Dispose();
     }
 

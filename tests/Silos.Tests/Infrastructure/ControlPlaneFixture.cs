@@ -1,0 +1,91 @@
+using ControlPlane.Contracts.Security;
+using ControlPlane.Contracts.V1;
+using ControlPlane.Silos.Hosting;
+using ControlPlane.Silos.Security;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ControlPlane.Silos.Tests.Infrastructure;
+
+/// <summary>
+/// The real silo host (Orleans + Kestrel) on free loopback ports, with a one-second lease so loss is
+/// seen quickly. Tests talk to it over real gRPC, exactly as agents and cpctl do.
+/// </summary>
+public sealed class ControlPlaneFixture : IAsyncLifetime
+{
+    public static readonly TimeSpan Lease = TimeSpan.FromSeconds(1);
+
+    private WebApplication? _app;
+
+    public Uri GrpcAddress { get; private set; } = null!;
+
+    public Uri HttpAddress { get; private set; } = null!;
+
+    public GrpcChannel Channel { get; private set; } = null!;
+
+    public TokenAuthenticator Tokens => _app!.Services.GetRequiredService<TokenAuthenticator>();
+
+    public static string[] Arguments(int siloPort, int gatewayPort) =>
+    [
+        "--ControlPlane:Endpoints:GrpcPort=0",
+        "--ControlPlane:Endpoints:HttpPort=0",
+        $"--ControlPlane:Cluster:SiloPort={siloPort}",
+        $"--ControlPlane:Cluster:GatewayPort={gatewayPort}",
+        $"--ControlPlane:Cluster:ClusterId=test-{Guid.NewGuid():N}"[..48],
+        "--ControlPlane:Fleet:HeartbeatInterval=00:00:00.200",
+        $"--ControlPlane:Fleet:LeaseDuration={Lease}",
+        "--ControlPlane:Fleet:LeaseCheckInterval=00:00:00.050",
+        "--ControlPlane:Fleet:IndexPublishInterval=00:00:00.050",
+        "--Logging:LogLevel:Default=Warning",
+    ];
+
+    public async Task InitializeAsync()
+    {
+        var ports = FreePorts.Take(2);
+        _app = ControlPlaneHost.Build(Arguments(ports[0], ports[1]));
+        await _app.StartAsync();
+        var bound = _app.Services.GetRequiredService<BoundEndpoints>();
+        GrpcAddress = bound.GrpcAddress;
+        HttpAddress = bound.HttpAddress;
+        Channel = GrpcChannel.ForAddress(GrpcAddress, new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        Channel.Dispose();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+
+    public Metadata Auth(CallerRole role, string subject) => new() { { "authorization", $"Bearer {Tokens.Issue(role, subject)}" } };
+
+    public Metadata Operator => Auth(CallerRole.Operator, "test-operator");
+
+    public AgentService.AgentServiceClient Agents => new(Channel);
+
+    public FleetService.FleetServiceClient Fleet => new(Channel);
+
+    /// <summary>Lists every accelerator of the nodes whose ids start with <paramref name="prefix"/>.</summary>
+    public async Task<IReadOnlyList<Accelerator>> ListAsync(string prefix)
+    {
+        var all = new List<Accelerator>();
+        var request = new ListAcceleratorsRequest { PageSize = 1000 };
+        do
+        {
+            var page = await Fleet.ListAcceleratorsAsync(request, Operator);
+            all.AddRange(page.Accelerators);
+            request.PageToken = page.NextPageToken;
+        }
+        while (request.PageToken.Length > 0);
+
+        return all.Where(a => a.NodeId.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+    }
+}
