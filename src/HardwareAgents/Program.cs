@@ -6,11 +6,19 @@ using ControlPlane.HardwareAgents.Simulation;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Logging;
 
-var endpointOption = new Option<Uri>("--endpoint")
+var endpointOption = new Option<string>("--endpoint")
 {
     Description = "gRPC address of the control plane (env CONTROLPLANE_ENDPOINT).",
-    DefaultValueFactory = _ => new Uri(Environment.GetEnvironmentVariable("CONTROLPLANE_ENDPOINT") ?? "http://127.0.0.1:5100"),
+    DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CONTROLPLANE_ENDPOINT") ?? "http://127.0.0.1:5100",
 };
+endpointOption.Validators.Add(result =>
+{
+    var value = result.GetValueOrDefault<string>();
+    if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+    {
+        result.AddError($"--endpoint must be an http:// or https:// address such as http://127.0.0.1:5100 (got '{value}')");
+    }
+});
 
 var tokenOption = new Option<string?>("--token")
 {
@@ -60,7 +68,7 @@ agentCommand.SetAction(async (parse, cancellationToken) =>
     {
         var (accelerators, telemetry) = await NodeDiscovery.DiscoverAsync(discovery, cancellationToken);
         log.LogInformation("Discovered {Count} accelerator(s): {Ids}", accelerators.Count, string.Join(", ", accelerators.Select(a => $"{a.AcceleratorId} ({a.Sku})")));
-        using var channel = GrpcChannel.ForAddress(parse.GetValue(endpointOption)!);
+        using var channel = GrpcChannel.ForAddress(new Uri(parse.GetValue(endpointOption)!));
         var agent = new NodeAgent(
             new NodeAgentOptions { NodeId = discovery.NodeId, Token = token, Accelerators = accelerators },
             channel.CreateCallInvoker(), telemetry, TimeProvider.System, Random.Shared, loggers.CreateLogger<NodeAgent>());
@@ -118,7 +126,7 @@ simulateCommand.SetAction(async (parse, cancellationToken) =>
     SimulatedFleet fleet;
     try
     {
-        fleet = SimulatedFleet.Create(parse.GetValue(endpointOption)!, key, new SimulatedFleetOptions
+        fleet = SimulatedFleet.Create(new Uri(parse.GetValue(endpointOption)!), key, new SimulatedFleetOptions
         {
             Wafers = parse.GetValue(wafersOption),
             GpuNodes = parse.GetValue(gpuNodesOption),

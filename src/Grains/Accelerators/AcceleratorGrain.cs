@@ -22,6 +22,7 @@ public sealed partial class AcceleratorGrain(
     private ulong _lastSequence;
     private DateTimeOffset _lastPublishedAt = DateTimeOffset.MinValue;
     private IGrainTimer? _leaseTimer;
+    private bool _returningFromLoss;
 
     private AcceleratorRecord Record => record.State;
 
@@ -57,13 +58,14 @@ public sealed partial class AcceleratorGrain(
         var first = !IsRegistered;
         var from = Record.Lifecycle;
         var transition = AcceleratorLifecycle.Apply(from, LifecycleTrigger.Register);
+        _returningFromLoss = from.State == AcceleratorState.Lost;
         Record.Registration = registration;
         if (first)
         {
             Record.RegisteredAt = now;
         }
 
-        Move(transition, from, first ? "registered by its node" : "re-registered by its node", now);
+        Move(transition, from, first ? "registered by its node" : _returningFromLoss ? "re-registered after its lease expired" : "re-registered by its node", now);
         await record.WriteStateAsync();
 
         // A new agent run numbers its reports from 1 again.
@@ -108,7 +110,8 @@ public sealed partial class AcceleratorGrain(
         var transition = AcceleratorLifecycle.Apply(from, LifecycleTrigger.Heartbeat);
         if (transition.ChangesStateFrom(from))
         {
-            Move(transition, from, from.State == AcceleratorState.Lost ? "node reconnected" : "first heartbeat", now);
+            Move(transition, from, from.State == AcceleratorState.Lost || _returningFromLoss ? "node reconnected" : "first heartbeat", now);
+            _returningFromLoss = false;
             await record.WriteStateAsync();
             Publish();
         }

@@ -27,6 +27,10 @@ public sealed class ControlPlaneFixture : IAsyncLifetime
 
     public TokenAuthenticator Tokens => _app!.Services.GetRequiredService<TokenAuthenticator>();
 
+    public Metrics.ControlPlaneMetrics Metrics => _app!.Services.GetRequiredService<Metrics.ControlPlaneMetrics>();
+
+    public IGrainFactory Grains => _app!.Services.GetRequiredService<IGrainFactory>();
+
     public static string[] Arguments(int siloPort, int gatewayPort) =>
     [
         "--ControlPlane:Endpoints:GrpcPort=0",
