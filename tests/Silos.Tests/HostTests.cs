@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using ControlPlane.Contracts.Security;
+using ControlPlane.Contracts.V1;
+using ControlPlane.Silos.Hosting;
+using ControlPlane.Silos.Tests.Infrastructure;
+using Grpc.Core;
+using Grpc.Health.V1;
+
+namespace ControlPlane.Silos.Tests;
+
+/// <summary>The host: configuration checked at start-up, health, reflection and /metrics.</summary>
+public sealed class HostTests(ControlPlaneFixture plane) : IClassFixture<ControlPlaneFixture>
+{
+    public static TheoryData<string, string> BadSettings => new()
+    {
+        { "--ControlPlane:Endpoints:GrpcPort=70000", "ControlPlane:Endpoints:GrpcPort must be 0..65535 (got 70000)" },
+        { "--ControlPlane:Endpoints:ListenAddress=localhost-ish", "ControlPlane:Endpoints:ListenAddress must be an IP address" },
+        { "--ControlPlane:Fleet:LeaseDuration=00:00:01", "ControlPlane:Fleet:LeaseDuration must be longer than HeartbeatInterval" },
+        { "--ControlPlane:Fleet:HeartbeatInterval=-00:00:01", "ControlPlane:Fleet:HeartbeatInterval must be between" },
+        { "--ControlPlane:Fleet:IndexShards=0", "ControlPlane:Fleet:IndexShards must be 1..256 (got 0)" },
+        { "--ControlPlane:Fleet:LeaseDuration=fifteen", "ControlPlane:Fleet:LeaseDuration" },
+        { "--ControlPlane:Fleet:LeaseDurationSeconds=15", "LeaseDurationSeconds" },
+        { "--ControlPlane:Cluster:ClusterId=Prod Cluster", "ControlPlane:Cluster:ClusterId must be 1..63 lowercase" },
+        { "--ControlPlane:Auth:SigningKey=not-base64!", "ControlPlane:Auth:SigningKey must be base64" },
+        { "--ControlPlane:Auth:SigningKey=c2hvcnQ=", "ControlPlane:Auth:SigningKey must decode to at least 32 bytes (got 5)" },
+        { "--ControlPlane:Auth:RequireSigningKey=true", "ControlPlane:Auth:SigningKey is required because RequireSigningKey is set" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadSettings))]
+    public void A_bad_setting_stops_start_up_with_a_message_naming_the_key(string setting, string message)
+    {
+        var error = Assert.Throws<InvalidConfigurationException>(() => ControlPlaneHost.Build([setting]));
+
+        Assert.Contains(message, error.Message);
+    }
+
+    [Fact]
+    public void Several_bad_settings_are_all_reported()
+    {
+        var error = Assert.Throws<InvalidConfigurationException>(() =>
+            ControlPlaneHost.Build(["--ControlPlane:Endpoints:HttpPort=-1", "--ControlPlane:Fleet:IndexShards=1000"]));
+
+        Assert.Equal(2, error.Errors.Count);
+    }
+
+    [Fact]
+    public async Task The_silo_process_exits_with_the_configuration_error()
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        start.ArgumentList.Add(typeof(ControlPlaneHost).Assembly.Location);
+        start.ArgumentList.Add("--ControlPlane:Fleet:LeaseDuration=00:00:02");
+        using var silo = Process.Start(start)!;
+        var stderr = silo.StandardError.ReadToEndAsync();
+        await silo.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(2, silo.ExitCode);
+        Assert.Contains("ControlPlane:Fleet:LeaseDuration must be longer than HeartbeatInterval", await stderr);
+    }
+
+    [Fact]
+    public async Task Grpc_health_reports_serving_without_a_token()
+    {
+        var health = new Health.HealthClient(plane.Channel);
+
+        var reply = await health.CheckAsync(new HealthCheckRequest());
+
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, reply.Status);
+    }
+
+    [Fact]
+    public async Task Reflection_lists_the_control_plane_services()
+    {
+        var reflection = new Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(plane.Channel);
+        using var call = reflection.ServerReflectionInfo();
+        await call.RequestStream.WriteAsync(new Grpc.Reflection.V1Alpha.ServerReflectionRequest { ListServices = "" });
+        await call.RequestStream.CompleteAsync();
+        Assert.True(await call.ResponseStream.MoveNext());
+
+        var services = call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).ToList();
+
+        Assert.Contains("controlplane.v1.AgentService", services);
+        Assert.Contains("controlplane.v1.FleetService", services);
+        Assert.Contains("grpc.health.v1.Health", services);
+    }
+
+    [Fact]
+    public async Task Healthz_answers_over_http_1_1()
+    {
+        using var http = new HttpClient();
+
+        var response = await http.GetAsync(new Uri(plane.HttpAddress, "/healthz"));
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(new Version(1, 1), response.Version);
+    }
+
+    [Fact]
+    public async Task Metrics_show_the_fleet_and_pass_promtool()
+    {
+        await plane.Agents.RegisterAsync(Specs.Register("metrics-node", Specs.Wafer("metrics-node-cs3")), plane.Auth(CallerRole.Agent, "metrics-node"));
+        using var call = plane.Agents.Connect(plane.Auth(CallerRole.Agent, "metrics-node"));
+        await call.RequestStream.WriteAsync(new AgentMessage { Hello = new Hello { NodeId = "metrics-node" } });
+        await call.ResponseStream.MoveNext();
+        await call.RequestStream.WriteAsync(Specs.Telemetry("metrics-node-cs3", 1));
+        using var http = new HttpClient();
+
+        var text = await Eventually.Until(() => http.GetStringAsync(new Uri(plane.HttpAddress, "/metrics")),
+            t => t.Contains("controlplane_pool_tokens_per_second{pool=\"wafer-scale/us-east/use1-az1\""), TimeSpan.FromSeconds(10), "pool throughput in /metrics");
+
+        Assert.Matches(@"controlplane_accelerators\{state=""active"",hardware_class=""wafer-scale"",pool=""wafer-scale/us-east/use1-az1""\} [1-9]", text);
+        Assert.Matches(@"controlplane_telemetry_reports_total [1-9]", text);
+        Assert.Contains("controlplane_agent_streams_open 1", text);
+        Assert.Contains("# HELP controlplane_agent_registrations_total", text);
+
+        var (exit, output) = await Promtool(text);
+        Assert.True(exit == 0, $"promtool check metrics failed:\n{output}");
+    }
+
+    private static async Task<(int Exit, string Output)> Promtool(string metrics)
+    {
+        // promtool is installed by the test command (Debian's prometheus package); a missing one fails the test.
+        var start = new ProcessStartInfo("promtool") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("check");
+        start.ArgumentList.Add("metrics");
+        using var promtool = Process.Start(start)!;
+        await promtool.StandardInput.WriteAsync(metrics);
+        promtool.StandardInput.Close();
+        var output = await promtool.StandardOutput.ReadToEndAsync() + await promtool.StandardError.ReadToEndAsync();
+        await promtool.WaitForExitAsync();
+        return (promtool.ExitCode, output);
+    }
+}
