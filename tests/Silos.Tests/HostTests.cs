@@ -106,9 +106,10 @@ public sealed class HostTests(ControlPlaneFixture plane) : IClassFixture<Control
         using var http = new HttpClient();
 
         var text = await Eventually.Until(() => http.GetStringAsync(new Uri(plane.HttpAddress, "/metrics")),
-            t => t.Contains("controlplane_pool_tokens_per_second{pool=\"wafer-scale/us-east/use1-az1\""), TimeSpan.FromSeconds(10), "pool throughput in /metrics");
+            t => t.Contains("controlplane_accelerators{state=\"active\",hardware_class=\"wafer-scale\",pool=\"wafer-scale/us-east/use1-az1\"} 1"),
+            TimeSpan.FromSeconds(10), "the active wafer in /metrics");
 
-        Assert.Matches(@"controlplane_accelerators\{state=""active"",hardware_class=""wafer-scale"",pool=""wafer-scale/us-east/use1-az1""\} [1-9]", text);
+        Assert.Matches(@"controlplane_pool_tokens_per_second\{pool=""wafer-scale/us-east/use1-az1"",hardware_class=""wafer-scale""\} 2200", text);
         Assert.Matches(@"controlplane_telemetry_reports_total [1-9]", text);
         Assert.Contains("controlplane_agent_streams_open 1", text);
         Assert.Contains("# HELP controlplane_agent_registrations_total", text);
