@@ -28,7 +28,7 @@ if (args.FirstOrDefault() != "telemetry" || accelerators < 1 || seconds < 1 || r
     return 2;
 }
 
-Console.WriteLine($"telemetry absorption: {accelerators} accelerators, one stream each; {rounds} round(s) of {seconds}s per server after a 2s warm-up");
+Console.WriteLine($"telemetry absorption: {accelerators} accelerators, one stream each; {rounds} round(s) of {seconds}s per server after a 5s warm-up");
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, server GC {System.Runtime.GCSettings.IsServerGC}, .NET {Environment.Version}");
 
 var bareCounter = new TelemetryCounter();
@@ -44,7 +44,8 @@ await using var silo = ControlPlaneHost.Build(
 ]);
 await silo.StartAsync();
 var siloAddress = silo.Services.GetRequiredService<BoundEndpoints>().GrpcAddress;
-var siloReports = silo.Services.GetRequiredService<ControlPlaneMetrics>().TelemetryReports;
+var siloMetrics = silo.Services.GetRequiredService<ControlPlaneMetrics>();
+var siloReports = siloMetrics.TelemetryReports;
 
 var bareLoad = new TelemetryLoad(bareAddress, accelerators, "bare", register: false);
 var siloLoad = new TelemetryLoad(siloAddress, accelerators, "bench", register: true);
@@ -57,9 +58,12 @@ var table = new List<(int Round, double Bare, double Silo)>();
 for (var round = 1; round <= rounds; round++)
 {
     var bareRate = await MeasureAsync(bareLoad, () => bareCounter.Value);
+    var appliedBefore = siloMetrics.TelemetryApplied.Value;
+    var clock = Stopwatch.StartNew();
     var siloRate = await MeasureAsync(siloLoad, () => (long)siloReports.Value);
+    var appliedRate = (siloMetrics.TelemetryApplied.Value - appliedBefore) / clock.Elapsed.TotalSeconds;
     table.Add((round, bareRate, siloRate));
-    Console.WriteLine($"round {round}: bare {bareRate,10:N0} msg/s   control plane {siloRate,10:N0} reports/s   ratio {siloRate / bareRate,6:P1}");
+    Console.WriteLine($"round {round}: bare {bareRate,10:N0} msg/s   control plane {siloRate,10:N0} reports/s   ratio {siloRate / bareRate,6:P1}   (grain updates ~{appliedRate:N0}/s)");
 }
 
 var bareMean = table.Average(r => r.Bare);
@@ -77,7 +81,7 @@ async Task<double> MeasureAsync(TelemetryLoad load, Func<long> absorbed)
 {
     using var stop = new CancellationTokenSource();
     var run = load.RunAsync(stop.Token);
-    await Task.Delay(TimeSpan.FromSeconds(2)); // warm-up: JIT, connection windows, grain activations
+    await Task.Delay(TimeSpan.FromSeconds(5)); // warm-up: tiered JIT, connection windows, grain activations
     var startCount = absorbed();
     var clock = Stopwatch.StartNew();
     await Task.Delay(TimeSpan.FromSeconds(seconds));

@@ -260,6 +260,50 @@ public sealed class AgentApiBadInputTests(ControlPlaneFixture plane) : IClassFix
         Assert.Equal(0.7, accelerator.Telemetry.Utilization);
     }
 
+    [Fact]
+    public async Task A_report_refused_after_the_stream_was_accepted_still_ends_the_stream()
+    {
+        using var call = await OpenStream("tele-decom", "tele-decom-cs3");
+        await call.RequestStream.WriteAsync(Specs.Telemetry("tele-decom-cs3", 1));
+        await Eventually.Until(
+            () => plane.Fleet.GetAcceleratorAsync(new GetAcceleratorRequest { AcceleratorId = "tele-decom-cs3" }, plane.Operator).ResponseAsync,
+            a => a.State == AcceleratorState.Active, TimeSpan.FromSeconds(10), "the first report");
+        var grain = plane.Grains.GetGrain<Grains.Accelerators.IAcceleratorGrain>("tele-decom-cs3");
+        foreach (var step in new[] { Grains.Accelerators.LifecycleTrigger.Drain, Grains.Accelerators.LifecycleTrigger.DrainCompleted, Grains.Accelerators.LifecycleTrigger.Decommission })
+        {
+            Assert.True((await grain.ApplyOperatorActionAsync(step, "test")).Accepted);
+        }
+
+        // Later reports are forwarded in the background; the refusal must still reach the agent.
+        await call.RequestStream.WriteAsync(Specs.Telemetry("tele-decom-cs3", 2));
+
+        await RpcAssert.FailsOnField(StatusCode.FailedPrecondition, "telemetry.accelerator_id", () => call.ResponseStream.MoveNext(), "decommissioned");
+    }
+
+    [Fact]
+    public async Task A_flood_of_reports_is_accepted_and_folded_into_the_latest_snapshot()
+    {
+        var accepted = plane.Metrics.TelemetryReports.Value;
+        var applied = plane.Metrics.TelemetryApplied.Value;
+        using var call = await OpenStream("tele-flood", "tele-flood-cs3");
+
+        for (ulong i = 1; i <= 500; i++)
+        {
+            await call.RequestStream.WriteAsync(Specs.Telemetry("tele-flood-cs3", i, utilization: i / 1000.0));
+        }
+
+        await call.RequestStream.WriteAsync(new AgentMessage { Goodbye = new Goodbye { Reason = "done" } });
+        await call.RequestStream.CompleteAsync();
+        while (await call.ResponseStream.MoveNext())
+        {
+        }
+
+        var accelerator = await plane.Fleet.GetAcceleratorAsync(new GetAcceleratorRequest { AcceleratorId = "tele-flood-cs3" }, plane.Operator);
+        Assert.Equal(0.5, accelerator.Telemetry.Utilization); // the last report won
+        Assert.True(plane.Metrics.TelemetryReports.Value - accepted >= 500);
+        Assert.True(plane.Metrics.TelemetryApplied.Value - applied < 500, "reports arriving faster than the apply interval must be folded");
+    }
+
     private async Task<AsyncDuplexStreamingCall<AgentMessage, ServerMessage>> OpenStream(string node, string waferId)
     {
         await Register(Specs.Register(node, Specs.Wafer(waferId)));

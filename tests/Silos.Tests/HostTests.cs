@@ -18,6 +18,7 @@ public sealed class HostTests(ControlPlaneFixture plane) : IClassFixture<Control
         { "--ControlPlane:Fleet:LeaseDuration=00:00:01", "ControlPlane:Fleet:LeaseDuration must be longer than HeartbeatInterval" },
         { "--ControlPlane:Fleet:HeartbeatInterval=-00:00:01", "ControlPlane:Fleet:HeartbeatInterval must be between" },
         { "--ControlPlane:Fleet:IndexShards=0", "ControlPlane:Fleet:IndexShards must be 1..256 (got 0)" },
+        { "--ControlPlane:Fleet:TelemetryApplyInterval=00:00:10", "ControlPlane:Fleet:TelemetryApplyInterval must be 0 or more and at most a quarter of LeaseDuration" },
         { "--ControlPlane:Fleet:LeaseDuration=fifteen", "ControlPlane:Fleet:LeaseDuration" },
         { "--ControlPlane:Fleet:LeaseDurationSeconds=15", "LeaseDurationSeconds" },
         { "--ControlPlane:Cluster:ClusterId=Prod Cluster", "ControlPlane:Cluster:ClusterId must be 1..63 lowercase" },

@@ -25,6 +25,13 @@ public sealed class FleetOptions
     public TimeSpan IndexPublishInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
+    /// Least time between two telemetry snapshots applied to one accelerator's grain. Reports that arrive
+    /// faster are accepted and folded into the latest (telemetry is a snapshot), so a node flooding its
+    /// stream cannot flood its grain. Must be well under <see cref="LeaseDuration"/>. Default 100 ms.
+    /// </summary>
+    public TimeSpan TelemetryApplyInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
     /// How many grains the fleet index is split across. Lists fan out to all of them; writes go to one.
     /// Must not change while a cluster runs. Default 8.
     /// </summary>

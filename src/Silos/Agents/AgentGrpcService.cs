@@ -21,6 +21,7 @@ public sealed partial class AgentGrpcService(
     RegisterRequestValidator validator,
     IOptions<FleetOptions> fleetOptions,
     ControlPlaneMetrics metrics,
+    TimeProvider time,
     ILogger<AgentGrpcService> logger) : V1.AgentService.AgentServiceBase
 {
     /// <inheritdoc />
@@ -81,6 +82,22 @@ public sealed partial class AgentGrpcService(
                 $"node '{nodeId}' has no registered accelerators; call Register before Connect");
         }
 
+        // A report refused after it was accepted (forwarded in the background) ends the stream through this token.
+        using var refusedLater = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        RpcException? laterRefusal = null;
+        void FailLater(RpcException error)
+        {
+            Interlocked.CompareExchange(ref laterRefusal, error, null);
+            refusedLater.Cancel();
+        }
+
+        var forwarder = new TelemetryForwarder(nodeId, grains,
+            (acceleratorId, refusal) => FailLater(TelemetryRefusal(nodeId, acceleratorId, refusal)),
+            (acceleratorId, error) => FailLater(new RpcException(new Status(StatusCode.Unavailable,
+                $"accelerator '{acceleratorId}' could not record telemetry ({error.Message}); reconnect and retry"))),
+            () => metrics.TelemetryApplied.Inc(),
+            fleetOptions.Value.TelemetryApplyInterval,
+            time);
         using var connection = new NodeStreamConnection(nodeId, responseStream, cancellation);
         var observer = grains.CreateObjectReference<INodeCommandObserver>(connection);
         await node.AttachAsync(connection.Id, observer).WaitAsync(cancellation);
@@ -97,13 +114,13 @@ public sealed partial class AgentGrpcService(
             welcome.AcceleratorIds.AddRange(owned.Order(StringComparer.Ordinal));
             await connection.WriteAsync(new V1.ServerMessage { Welcome = welcome });
 
-            while (await requestStream.MoveNext(cancellation))
+            while (await requestStream.MoveNext(refusedLater.Token))
             {
                 var message = requestStream.Current;
                 switch (message.BodyCase)
                 {
                     case V1.AgentMessage.BodyOneofCase.Telemetry:
-                        await AcceptTelemetryAsync(nodeId, node, owned, message.Telemetry, cancellation);
+                        await AcceptTelemetryAsync(nodeId, node, owned, forwarder, message.Telemetry, cancellation);
                         break;
                     case V1.AgentMessage.BodyOneofCase.CommandResult:
                         connection.Complete(message.CommandResult);
@@ -111,6 +128,7 @@ public sealed partial class AgentGrpcService(
                     case V1.AgentMessage.BodyOneofCase.Goodbye:
                         how = "goodbye";
                         LogGoodbye(logger, nodeId, ResourceIds.Shorten(message.Goodbye.Reason));
+                        await forwarder.DrainAsync();
                         return;
                     case V1.AgentMessage.BodyOneofCase.Hello:
                         throw FieldViolations.Single(StatusCode.InvalidArgument, "hello", "Hello may only be sent once, as the first message");
@@ -118,6 +136,19 @@ public sealed partial class AgentGrpcService(
                         throw FieldViolations.Single(StatusCode.InvalidArgument, "body", "every message must carry a body");
                 }
             }
+
+            await forwarder.DrainAsync();
+            if (laterRefusal is not null)
+            {
+                throw laterRefusal;
+            }
+        }
+        catch (OperationCanceledException) when (laterRefusal is not null)
+        {
+            how = "error";
+            metrics.TelemetryRejected.WithLabels(laterRefusal.StatusCode.ToString()).Inc();
+            LogStreamRefused(logger, nodeId, laterRefusal.StatusCode, laterRefusal.Status.Detail);
+            throw laterRefusal;
         }
         catch (RpcException ex)
         {
@@ -144,7 +175,8 @@ public sealed partial class AgentGrpcService(
         }
     }
 
-    private async Task AcceptTelemetryAsync(string nodeId, INodeGrain node, HashSet<string> owned, V1.TelemetryReport report, CancellationToken cancellation)
+    private async Task AcceptTelemetryAsync(
+        string nodeId, INodeGrain node, HashSet<string> owned, TelemetryForwarder forwarder, V1.TelemetryReport report, CancellationToken cancellation)
     {
         var acceleratorId = report.AcceleratorId;
         if (!owned.Contains(acceleratorId))
@@ -158,22 +190,23 @@ public sealed partial class AgentGrpcService(
         }
 
         var telemetry = TelemetryValidator.Parse(report);
-        var refusal = await grains.GetGrain<IAcceleratorGrain>(acceleratorId)
-            .ReportTelemetryAsync(nodeId, report.Sequence, telemetry)
-            .WaitAsync(cancellation);
+        var refusal = await forwarder.SubmitAsync(acceleratorId, report.Sequence, telemetry);
         if (refusal != AcceleratorRefusal.None)
         {
-            throw RefusalToStatus(refusal, "telemetry.accelerator_id", refusal switch
-            {
-                AcceleratorRefusal.NotRegistered => $"accelerator '{acceleratorId}' is not registered; call Register first",
-                AcceleratorRefusal.OwnedByAnotherNode => $"accelerator '{acceleratorId}' belongs to another node; node '{nodeId}' cannot report for it",
-                AcceleratorRefusal.Decommissioned => $"accelerator '{acceleratorId}' is decommissioned",
-                _ => refusal.ToString(),
-            }, StatusCode.PermissionDenied);
+            throw TelemetryRefusal(nodeId, acceleratorId, refusal);
         }
 
         metrics.TelemetryReports.Inc();
     }
+
+    private static RpcException TelemetryRefusal(string nodeId, string acceleratorId, AcceleratorRefusal refusal) =>
+        RefusalToStatus(refusal, "telemetry.accelerator_id", refusal switch
+        {
+            AcceleratorRefusal.NotRegistered => $"accelerator '{acceleratorId}' is not registered; call Register first",
+            AcceleratorRefusal.OwnedByAnotherNode => $"accelerator '{acceleratorId}' belongs to another node; node '{nodeId}' cannot report for it",
+            AcceleratorRefusal.Decommissioned => $"accelerator '{acceleratorId}' is decommissioned",
+            _ => refusal.ToString(),
+        }, StatusCode.PermissionDenied);
 
     private static void RequireOwnNode(CallerIdentity caller, string nodeId, string field)
     {

@@ -74,6 +74,8 @@ internal sealed class FleetOptionsValidator : IValidateOptions<FleetOptions>
             nameof(options.LeaseCheckInterval), $"must be positive and at most LeaseDuration ({options.LeaseDuration}) (got {options.LeaseCheckInterval})");
         errors.Check(options.IndexPublishInterval > TimeSpan.Zero, nameof(options.IndexPublishInterval),
             $"must be positive (got {options.IndexPublishInterval})");
+        errors.Check(options.TelemetryApplyInterval >= TimeSpan.Zero && options.TelemetryApplyInterval * 4 <= options.LeaseDuration,
+            nameof(options.TelemetryApplyInterval), $"must be 0 or more and at most a quarter of LeaseDuration ({options.LeaseDuration}) (got {options.TelemetryApplyInterval})");
         errors.Check(options.IndexShards is >= 1 and <= 256, nameof(options.IndexShards), $"must be 1..256 (got {options.IndexShards})");
         return errors.Result();
     }

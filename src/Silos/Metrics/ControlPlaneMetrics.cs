@@ -17,6 +17,8 @@ public sealed class ControlPlaneMetrics
             "Register calls by result (ok, or the gRPC status of the refusal).", "result");
         TelemetryReports = factory.CreateCounter("controlplane_telemetry_reports_total",
             "Telemetry reports accepted from agents' streams.");
+        TelemetryApplied = factory.CreateCounter("controlplane_telemetry_applied_total",
+            "Telemetry snapshots applied to accelerator grains; reports arriving faster than the apply interval are folded into the latest.");
         TelemetryRejected = factory.CreateCounter("controlplane_telemetry_rejected_total",
             "Telemetry reports that ended their stream with an error, by gRPC status.", "code");
         OpenStreams = factory.CreateGauge("controlplane_agent_streams_open",
@@ -41,6 +43,9 @@ public sealed class ControlPlaneMetrics
 
     /// <summary>Accepted telemetry reports.</summary>
     public Counter TelemetryReports { get; }
+
+    /// <summary>Snapshots applied to accelerator grains.</summary>
+    public Counter TelemetryApplied { get; }
 
     /// <summary>Telemetry reports refused, by status code.</summary>
     public Counter TelemetryRejected { get; }
