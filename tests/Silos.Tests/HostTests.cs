@@ -119,14 +119,30 @@ public sealed class HostTests(ControlPlaneFixture plane) : IClassFixture<Control
         Assert.True(exit == 0, $"promtool check metrics failed:\n{output}");
     }
 
-    private static async Task<(int Exit, string Output)> Promtool(string metrics)
+    [Fact]
+    public async Task The_shipped_prometheus_config_and_rules_pass_promtool()
+    {
+        var config = Path.Combine(RepositoryPaths.Root(), "deploy", "prometheus", "prometheus.yml");
+
+        var (exit, output) = await Promtool(null, "check", "config", config);
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("SUCCESS: 4 rules found", output);
+    }
+
+    private static Task<(int Exit, string Output)> Promtool(string metrics) => Promtool(metrics, "check", "metrics");
+
+    private static async Task<(int Exit, string Output)> Promtool(string? input, params string[] args)
     {
         // promtool is installed by the test command (Debian's prometheus package); a missing one fails the test.
         var start = new ProcessStartInfo("promtool") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("check");
-        start.ArgumentList.Add("metrics");
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
         using var promtool = Process.Start(start)!;
-        await promtool.StandardInput.WriteAsync(metrics);
+        await promtool.StandardInput.WriteAsync(input ?? "");
         promtool.StandardInput.Close();
         var output = await promtool.StandardOutput.ReadToEndAsync() + await promtool.StandardError.ReadToEndAsync();
         await promtool.WaitForExitAsync();

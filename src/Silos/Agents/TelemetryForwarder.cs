@@ -4,11 +4,12 @@ namespace ControlPlane.Silos.Agents;
 
 /// <summary>
 /// Forwards one stream's telemetry to the accelerator grains without making the stream wait for each
-/// grain call. Telemetry is a snapshot, so while a report for an accelerator is in flight a newer one
-/// replaces any still waiting (latest wins): a node that heartbeats faster than its grain can absorb
-/// costs one grain call per round trip, not one per report, and nothing it reported is lost but
-/// superseded snapshots. The first report of each accelerator is awaited by the caller, so the common
-/// refusals (not registered, another node's accelerator) fail the stream at once.
+/// grain call. Telemetry is a snapshot, so each accelerator's grain receives at most one snapshot per
+/// <c>minimumApplyInterval</c>, and reports arriving meanwhile replace the one waiting (latest wins):
+/// a node that reports faster than that costs its grain nothing extra, and nothing it reported is lost
+/// but superseded snapshots. The first report of each accelerator is awaited by the caller, so the
+/// common refusals (not registered, another node's accelerator) fail the stream at once; later ones are
+/// signalled through the callbacks.
 /// </summary>
 public sealed class TelemetryForwarder(
     string nodeId,
@@ -21,42 +22,34 @@ public sealed class TelemetryForwarder(
 {
     private readonly Dictionary<string, Slot> _slots = new(StringComparer.Ordinal);
 
-    /// <summary>Reports folded into a newer one before they reached their grain.</summary>
-    public long Superseded { get; private set; }
-
-    /// <summary>
-    /// Accepts one report. Returns the refusal of an accelerator's first report (awaited); later reports
-    /// return None at once, and a later refusal or failure is signalled through the callbacks given at construction.
-    /// </summary>
+    /// <summary>Accepts one report; see the class remarks for when refusals surface.</summary>
     public async ValueTask<AcceleratorRefusal> SubmitAsync(string acceleratorId, ulong sequence, AcceleratorTelemetry telemetry)
     {
         if (!_slots.TryGetValue(acceleratorId, out var slot))
         {
             var grain = grains.GetGrain<IAcceleratorGrain>(acceleratorId);
+            var appliedAt = time.GetTimestamp();
             var first = await grain.ReportTelemetryAsync(nodeId, sequence, telemetry);
             if (first == AcceleratorRefusal.None)
             {
                 applied();
-                _slots[acceleratorId] = new Slot(grain);
+                _slots[acceleratorId] = new Slot(grain, appliedAt);
             }
 
             return first;
         }
 
+        bool start;
         lock (slot)
         {
-            if (slot.InFlight is not null)
-            {
-                if (slot.Pending is not null)
-                {
-                    Superseded++;
-                }
+            slot.Pending = (sequence, telemetry);
+            start = !slot.Sending;
+            slot.Sending = true;
+        }
 
-                slot.Pending = (sequence, telemetry);
-                return AcceleratorRefusal.None;
-            }
-
-            slot.InFlight = SendAsync(acceleratorId, slot, sequence, telemetry);
+        if (start)
+        {
+            slot.Sender = SendAsync(acceleratorId, slot);
         }
 
         return AcceleratorRefusal.None;
@@ -67,79 +60,73 @@ public sealed class TelemetryForwarder(
     {
         foreach (var slot in _slots.Values)
         {
-            Task? inFlight;
-            lock (slot)
+            if (slot.Sender is { } sender)
             {
-                inFlight = slot.InFlight;
-            }
-
-            if (inFlight is not null)
-            {
-                await inFlight;
+                await sender;
             }
         }
     }
 
-    private async Task SendAsync(string acceleratorId, Slot slot, ulong sequence, AcceleratorTelemetry telemetry)
+    // One sender per accelerator at a time: waits out the apply interval, then applies the latest snapshot.
+    private async Task SendAsync(string acceleratorId, Slot slot)
     {
         while (true)
         {
-            var started = time.GetTimestamp();
-            var stop = false;
+            var wait = minimumApplyInterval - time.GetElapsedTime(slot.LastAppliedAt);
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, time);
+            }
+
+            (ulong Sequence, AcceleratorTelemetry Telemetry) next;
+            lock (slot)
+            {
+                if (slot.Pending is not { } pending)
+                {
+                    slot.Sending = false;
+                    return;
+                }
+
+                next = pending;
+                slot.Pending = null;
+            }
+
+            slot.LastAppliedAt = time.GetTimestamp();
             try
             {
-                var refusal = await slot.Grain.ReportTelemetryAsync(nodeId, sequence, telemetry);
-                if (refusal != AcceleratorRefusal.None)
-                {
-                    refused(acceleratorId, refusal);
-                    stop = true;
-                }
-                else
+                var refusal = await slot.Grain.ReportTelemetryAsync(nodeId, next.Sequence, next.Telemetry);
+                if (refusal == AcceleratorRefusal.None)
                 {
                     applied();
+                    continue;
                 }
+
+                refused(acceleratorId, refusal);
             }
             catch (Exception ex)
             {
                 failed(acceleratorId, ex);
-                stop = true;
-            }
-
-            // Apply at most one snapshot per interval; whatever arrives meanwhile is folded into the latest.
-            var rest = minimumApplyInterval - time.GetElapsedTime(started);
-            if (!stop && rest > TimeSpan.Zero && HasPending(slot))
-            {
-                await Task.Delay(rest, time);
             }
 
             lock (slot)
             {
-                if (stop || slot.Pending is not { } next)
-                {
-                    slot.Pending = null;
-                    slot.InFlight = null;
-                    return;
-                }
-
-                (sequence, telemetry) = next;
                 slot.Pending = null;
+                slot.Sending = false;
             }
+
+            return;
         }
     }
 
-    private static bool HasPending(Slot slot)
-    {
-        lock (slot)
-        {
-            return slot.Pending is not null;
-        }
-    }
-
-    private sealed class Slot(IAcceleratorGrain grain)
+    private sealed class Slot(IAcceleratorGrain grain, long lastAppliedAt)
     {
         public IAcceleratorGrain Grain { get; } = grain;
 
-        public Task? InFlight { get; set; }
+        public long LastAppliedAt { get; set; } = lastAppliedAt;
+
+        public bool Sending { get; set; }
+
+        public Task? Sender { get; set; }
 
         public (ulong Sequence, AcceleratorTelemetry Telemetry)? Pending { get; set; }
     }
