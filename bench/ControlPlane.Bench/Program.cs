@@ -73,7 +73,9 @@ for (var round = 1; round <= rounds; round++)
 var bareMean = table.Average(r => r.Bare);
 var siloMean = table.Average(r => r.Silo);
 Console.WriteLine();
+var ratios = table.Select(r => r.Silo / r.Bare).Order().ToArray();
 Console.WriteLine($"mean:    bare {bareMean,10:N0} msg/s   control plane {siloMean,10:N0} reports/s   ratio {siloMean / bareMean,6:P1}   (target >= 50%)");
+Console.WriteLine($"per-round ratio: median {ratios[ratios.Length / 2]:P1}, min {ratios[0]:P1}, max {ratios[^1]:P1}");
 
 await bareLoad.CloseAsync();
 await siloLoad.CloseAsync();

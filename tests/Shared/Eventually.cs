@@ -1,4 +1,4 @@
-namespace ControlPlane.Silos.Tests.Infrastructure;
+namespace ControlPlane.Tests.Shared;
 
 /// <summary>Waits for a condition with a deadline instead of sleeping a fixed time.</summary>
 public static class Eventually
