@@ -22,6 +22,7 @@ public sealed partial class AgentGrpcService(
     IOptions<FleetOptions> fleetOptions,
     ControlPlaneMetrics metrics,
     TimeProvider time,
+    IHostApplicationLifetime lifetime,
     ILogger<AgentGrpcService> logger) : V1.AgentService.AgentServiceBase
 {
     /// <inheritdoc />
@@ -82,8 +83,9 @@ public sealed partial class AgentGrpcService(
                 $"node '{nodeId}' has no registered accelerators; call Register before Connect");
         }
 
-        // A report refused after it was accepted (forwarded in the background) ends the stream through this token.
-        using var refusedLater = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        // A report refused after it was accepted (forwarded in the background) ends the stream through this
+        // token; so does the silo shutting down, so that long-lived streams do not hold shutdown up.
+        using var refusedLater = CancellationTokenSource.CreateLinkedTokenSource(cancellation, lifetime.ApplicationStopping);
         RpcException? laterRefusal = null;
         void FailLater(RpcException error)
         {
@@ -142,6 +144,11 @@ public sealed partial class AgentGrpcService(
             {
                 throw laterRefusal;
             }
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested && laterRefusal is null)
+        {
+            how = "shutdown";
+            throw new RpcException(new Status(StatusCode.Unavailable, "the silo is shutting down; reconnect"));
         }
         catch (OperationCanceledException) when (laterRefusal is not null)
         {

@@ -60,7 +60,7 @@ public sealed partial class DemoFleetService(
               export CPCTL_TOKEN={operatorToken}
               dotnet run --project src/Cli -- accelerators list
 
-            Press Ctrl+C to stop (every simulated node says goodbye).
+            Press Ctrl+C to stop: the silo closes every agent stream (agents reconnect elsewhere) and shuts down.
 
             """);
     }

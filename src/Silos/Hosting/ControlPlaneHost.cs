@@ -28,7 +28,8 @@ public static class ControlPlaneHost
     /// <param name="configure">Adds configuration or services before the host is built (tests, demo).</param>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
+        // Content root at the binaries, so appsettings.json is found whatever the working directory.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         configure?.Invoke(builder);
 
         var endpoints = BindValidated<EndpointOptions>(builder, EndpointOptions.SectionName, new EndpointOptionsValidator(), out var errors);

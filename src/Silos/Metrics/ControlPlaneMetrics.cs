@@ -24,7 +24,7 @@ public sealed class ControlPlaneMetrics
         OpenStreams = factory.CreateGauge("controlplane_agent_streams_open",
             "Agent streams currently open on this silo.");
         StreamsClosed = factory.CreateCounter("controlplane_agent_streams_closed_total",
-            "Agent streams closed, by how: goodbye, dropped (no goodbye) or error.", "how");
+            "Agent streams closed, by how: goodbye, dropped (no goodbye), error, or shutdown (the silo stopping).", "how");
         Commands = factory.CreateCounter("controlplane_node_commands_total",
             "Commands sent to nodes, by kind and result (ok, failed, timed_out, not_connected).", "kind", "result");
         Accelerators = factory.CreateGauge("controlplane_accelerators",
