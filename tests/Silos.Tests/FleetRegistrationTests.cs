@@ -204,6 +204,20 @@ public sealed class FleetRegistrationTests(ControlPlaneFixture plane) : IClassFi
     }
 
     [Fact]
+    public async Task Cpctl_help_explains_every_command()
+    {
+        var (rootExit, root, _) = await Cpctl("--help");
+        var (listExit, list, _) = await Cpctl("accelerators", "list", "--help");
+
+        Assert.Equal(0, rootExit);
+        Assert.Contains("accelerators", root);
+        Assert.Contains("nodes", root);
+        Assert.Equal(0, listExit);
+        Assert.Contains("--class <gpu|wafer-scale>", list);
+        Assert.Contains("CPCTL_TOKEN", list);
+    }
+
+    [Fact]
     public async Task Cpctl_rejects_bad_flags_before_calling()
     {
         var (exit, _, stderr) = await Cpctl("accelerators", "list", "--state", "sleepy");

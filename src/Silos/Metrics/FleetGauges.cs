@@ -11,6 +11,7 @@ namespace ControlPlane.Silos.Metrics;
 public sealed class FleetGauges(ControlPlaneMetrics metrics, FleetIndexReader index)
 {
     private const int PageSize = 1000;
+    private readonly SemaphoreSlim _refreshing = new(1, 1); // two scrapes at once must not interleave their label bookkeeping
     private HashSet<string[]> _published = new(LabelsComparer.Instance);
 
     /// <summary>Hooks the refresh into the registry's collection.</summary>
@@ -18,6 +19,19 @@ public sealed class FleetGauges(ControlPlaneMetrics metrics, FleetIndexReader in
 
     /// <summary>Recomputes every fleet gauge from the index.</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        await _refreshing.WaitAsync(cancellationToken);
+        try
+        {
+            await RefreshLockedAsync(cancellationToken);
+        }
+        finally
+        {
+            _refreshing.Release();
+        }
+    }
+
+    private async Task RefreshLockedAsync(CancellationToken cancellationToken)
     {
         var counts = new Dictionary<(AcceleratorState, string, string), int>();
         var pools = new Dictionary<(string Pool, string Class), (double Tokens, double Utilization, int Live)>();
