@@ -197,6 +197,7 @@ public sealed class AgentApiBadInputTests(ControlPlaneFixture plane) : IClassFix
     public async Task Telemetry_for_another_nodes_accelerator_is_denied_and_leaves_it_untouched()
     {
         await Register(Specs.Register("tele-owner", Specs.Wafer("tele-owned-cs3")));
+        var denied = plane.Metrics.StreamErrors.WithLabels("PermissionDenied").Value;
         var before = await plane.Fleet.GetAcceleratorAsync(new GetAcceleratorRequest { AcceleratorId = "tele-owned-cs3" }, plane.Operator);
         using var call = await OpenStream("tele-intruder", "tele-intruder-cs3");
 
@@ -207,6 +208,7 @@ public sealed class AgentApiBadInputTests(ControlPlaneFixture plane) : IClassFix
         Assert.Equal(before.State, after.State);
         Assert.Equal(before.Telemetry, after.Telemetry);
         Assert.Null(after.LastHeartbeatTime);
+        Assert.True(plane.Metrics.StreamErrors.WithLabels("PermissionDenied").Value > denied);
     }
 
     public static TheoryData<string, Action<AcceleratorTelemetry>, string> BadTelemetry => new()

@@ -106,6 +106,14 @@ public sealed partial class AgentGrpcService(
         metrics.OpenStreams.Inc();
         LogStreamOpened(logger, nodeId, owned.Count);
         var how = "dropped";
+        RpcException Refused(RpcException error)
+        {
+            how = "error";
+            metrics.StreamErrors.WithLabels(error.StatusCode.ToString()).Inc();
+            LogStreamRefused(logger, nodeId, error.StatusCode, error.Status.Detail);
+            return error;
+        }
+
         try
         {
             var welcome = new V1.Welcome
@@ -152,16 +160,11 @@ public sealed partial class AgentGrpcService(
         }
         catch (OperationCanceledException) when (laterRefusal is not null)
         {
-            how = "error";
-            metrics.TelemetryRejected.WithLabels(laterRefusal.StatusCode.ToString()).Inc();
-            LogStreamRefused(logger, nodeId, laterRefusal.StatusCode, laterRefusal.Status.Detail);
-            throw laterRefusal;
+            throw Refused(laterRefusal);
         }
         catch (RpcException ex)
         {
-            how = "error";
-            metrics.TelemetryRejected.WithLabels(ex.StatusCode.ToString()).Inc();
-            LogStreamRefused(logger, nodeId, ex.StatusCode, ex.Status.Detail);
+            Refused(ex);
             throw;
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)

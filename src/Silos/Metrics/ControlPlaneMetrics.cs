@@ -19,8 +19,8 @@ public sealed class ControlPlaneMetrics
             "Telemetry reports accepted from agents' streams.");
         TelemetryApplied = factory.CreateCounter("controlplane_telemetry_applied_total",
             "Telemetry snapshots applied to accelerator grains; reports arriving faster than the apply interval are folded into the latest.");
-        TelemetryRejected = factory.CreateCounter("controlplane_telemetry_rejected_total",
-            "Telemetry reports that ended their stream with an error, by gRPC status.", "code");
+        StreamErrors = factory.CreateCounter("controlplane_agent_stream_errors_total",
+            "Agent streams the silo ended with an error (bad or unauthorised message, refused report), by gRPC status.", "code");
         OpenStreams = factory.CreateGauge("controlplane_agent_streams_open",
             "Agent streams currently open on this silo.");
         StreamsClosed = factory.CreateCounter("controlplane_agent_streams_closed_total",
@@ -47,8 +47,8 @@ public sealed class ControlPlaneMetrics
     /// <summary>Snapshots applied to accelerator grains.</summary>
     public Counter TelemetryApplied { get; }
 
-    /// <summary>Telemetry reports refused, by status code.</summary>
-    public Counter TelemetryRejected { get; }
+    /// <summary>Agent streams ended with an error, by status code.</summary>
+    public Counter StreamErrors { get; }
 
     /// <summary>Open agent streams.</summary>
     public Gauge OpenStreams { get; }
