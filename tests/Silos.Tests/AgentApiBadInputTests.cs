@@ -144,6 +144,20 @@ public sealed class AgentApiBadInputTests(ControlPlaneFixture plane) : IClassFix
     }
 
     [Fact]
+    public async Task A_gpu_uuid_already_in_another_accelerator_is_refused_fleet_wide()
+    {
+        await Register(Specs.Register("gpu-first", Specs.GpuNode("gpu-first")));
+        var clone = Specs.GpuNode("gpu-clone");
+        clone.Gpus[6].Uuid = "GPU-gpu-first-6"; // the same physical device, declared by a cloned agent config
+
+        await RpcAssert.FailsOnField(StatusCode.AlreadyExists, "accelerators[0].gpus",
+            () => Register(Specs.Register("gpu-clone", clone)), "already registered as part of accelerator 'gpu-first'");
+
+        Assert.Empty(await plane.ListAsync("gpu-clone"));
+        await Register(Specs.Register("gpu-first", Specs.GpuNode("gpu-first"))); // its owner may re-register it
+    }
+
+    [Fact]
     public async Task Re_registering_is_idempotent()
     {
         var request = Specs.Register("again-node", Specs.GpuNode("again-node"));

@@ -20,6 +20,9 @@ public enum AcceleratorRefusal
 
     /// <summary>The lifecycle does not allow the move.</summary>
     IllegalTransition,
+
+    /// <summary>A GPU uuid is already held by another accelerator.</summary>
+    GpuClaimedElsewhere,
 }
 
 /// <summary>The result of a call on an accelerator grain: the view after it, or why it was refused.</summary>

@@ -1,5 +1,6 @@
 using ControlPlane.Grains.Accelerators;
 using ControlPlane.Grains.Fleet;
+using ControlPlane.Grains.Gpus;
 using Microsoft.Extensions.Logging;
 
 namespace ControlPlane.Grains.Nodes;
@@ -27,6 +28,11 @@ public sealed partial class NodeGrain(
             }
         }
 
+        if (await CheckGpuClaimsAsync(accelerators) is { } gpuRefusal)
+        {
+            return gpuRefusal;
+        }
+
         var outcomes = await Task.WhenAll(grains.Select((g, i) => g.RegisterAsync(accelerators[i])));
         for (var i = 0; i < outcomes.Length; i++)
         {
@@ -47,6 +53,34 @@ public sealed partial class NodeGrain(
         await record.WriteStateAsync();
         LogNodeRegistered(logger, this.GetPrimaryKeyString(), accelerators.Count, agentVersion);
         return new NodeRegistrationOutcome(outcomes.Select(o => o.View!).ToArray(), AcceleratorRefusal.None, -1, "");
+    }
+
+    // A GPU uuid names one physical device fleet-wide; another accelerator declaring it is refused.
+    private async Task<NodeRegistrationOutcome?> CheckGpuClaimsAsync(IReadOnlyList<AcceleratorRegistration> accelerators)
+    {
+        var claims = accelerators.SelectMany((a, i) => a.Gpus.Select(g => (Index: i, Accelerator: a.AcceleratorId, g.Uuid))).ToArray();
+        var owners = await Task.WhenAll(claims.Select(c => GrainFactory.GetGrain<IGpuClaimGrain>(c.Uuid).GetOwnerAsync()));
+        for (var i = 0; i < claims.Length; i++)
+        {
+            if (owners[i] is { } owner && owner != claims[i].Accelerator)
+            {
+                return new NodeRegistrationOutcome([], AcceleratorRefusal.GpuClaimedElsewhere, claims[i].Index,
+                    $"GPU '{claims[i].Uuid}' is already registered as part of accelerator '{owner}'; a uuid names one physical GPU");
+            }
+        }
+
+        // Claim after every check passed; a race lost here to another node shows up as a different owner.
+        var claimed = await Task.WhenAll(claims.Select(c => GrainFactory.GetGrain<IGpuClaimGrain>(c.Uuid).ClaimAsync(c.Accelerator)));
+        for (var i = 0; i < claims.Length; i++)
+        {
+            if (claimed[i] != claims[i].Accelerator)
+            {
+                return new NodeRegistrationOutcome([], AcceleratorRefusal.GpuClaimedElsewhere, claims[i].Index,
+                    $"GPU '{claims[i].Uuid}' was registered as part of accelerator '{claimed[i]}' at the same moment");
+            }
+        }
+
+        return null;
     }
 
     /// <inheritdoc />

@@ -144,6 +144,11 @@ public sealed class SimulatedFleet : IAsyncDisposable
         _channel.Dispose();
     }
 
+    // nvidia-smi's form (GPU-<guid>), derived from the node id so every simulated GPU is distinct fleet-wide
+    // and the same across restarts of the same node.
+    private static string SimulatedGpuUuid(string nodeId, int index) =>
+        $"GPU-{new Guid(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{nodeId}/{index}"))[..16])}";
+
     private static AcceleratorSpec GpuSpec(string nodeId, SimulatedFleetOptions options, string zone, int i, (string GpuName, long MiB) model)
     {
         var spec = new AcceleratorSpec
@@ -158,7 +163,7 @@ public sealed class SimulatedFleet : IAsyncDisposable
             spec.Gpus.Add(new GpuDevice
             {
                 Index = g,
-                Uuid = $"GPU-{options.Seed:x8}-{i:x4}-4000-8000-{g:x12}",
+                Uuid = SimulatedGpuUuid(nodeId, g),
                 Name = model.GpuName,
                 MemoryBytes = model.MiB * 1024 * 1024,
             });

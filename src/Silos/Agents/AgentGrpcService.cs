@@ -37,8 +37,11 @@ public sealed partial class AgentGrpcService(
                 .WaitAsync(context.CancellationToken);
             if (!outcome.Accepted)
             {
-                // An id another node holds is a duplicate here, not a permission question.
-                throw RefusalToStatus(outcome.Refusal, $"accelerators[{outcome.RefusedIndex}].accelerator_id", outcome.Message, StatusCode.AlreadyExists);
+                // An id or GPU another node holds is a duplicate here, not a permission question.
+                var field = outcome.Refusal == AcceleratorRefusal.GpuClaimedElsewhere
+                    ? $"accelerators[{outcome.RefusedIndex}].gpus"
+                    : $"accelerators[{outcome.RefusedIndex}].accelerator_id";
+                throw RefusalToStatus(outcome.Refusal, field, outcome.Message, StatusCode.AlreadyExists);
             }
 
             metrics.Registrations.WithLabels("ok").Inc();
@@ -232,6 +235,7 @@ public sealed partial class AgentGrpcService(
         {
             AcceleratorRefusal.NotRegistered => StatusCode.NotFound,
             AcceleratorRefusal.OwnedByAnotherNode => ownedByAnotherNode,
+            AcceleratorRefusal.GpuClaimedElsewhere => StatusCode.AlreadyExists,
             _ => StatusCode.FailedPrecondition, // decommissioned, hardware changed, illegal lifecycle move
         }, field, message);
 
