@@ -56,6 +56,7 @@ public static class ControlPlaneHost
         services.AddGrpc(options =>
         {
             options.Interceptors.Add<AuthInterceptor>();
+            options.Interceptors.Add<Errors.TransientFailureInterceptor>();
             options.MaxReceiveMessageSize = 1024 * 1024; // a registration of 64 8-GPU nodes is ~100 KB
         });
         services.AddGrpcReflection();
