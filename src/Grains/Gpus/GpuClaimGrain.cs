@@ -21,6 +21,15 @@ public sealed class GpuClaimGrain(
         await claim.WriteStateAsync();
         return acceleratorId;
     }
+
+    /// <inheritdoc />
+    public async Task ReleaseAsync(string acceleratorId)
+    {
+        if (claim.State.AcceleratorId == acceleratorId)
+        {
+            await claim.ClearStateAsync();
+        }
+    }
 }
 
 /// <summary>The durable state of a GPU claim.</summary>

@@ -14,4 +14,7 @@ public interface IGpuClaimGrain : IGrainWithStringKey
 
     /// <summary>Claims the GPU for <paramref name="acceleratorId"/>; returns the owner after the call (another accelerator if it was taken).</summary>
     Task<string> ClaimAsync(string acceleratorId);
+
+    /// <summary>Gives the GPU up if <paramref name="acceleratorId"/> holds it (a registration that failed after claiming).</summary>
+    Task ReleaseAsync(string acceleratorId);
 }

@@ -73,11 +73,16 @@ public sealed partial class NodeGrain(
         var claimed = await Task.WhenAll(claims.Select(c => GrainFactory.GetGrain<IGpuClaimGrain>(c.Uuid).ClaimAsync(c.Accelerator)));
         for (var i = 0; i < claims.Length; i++)
         {
-            if (claimed[i] != claims[i].Accelerator)
+            if (claimed[i] == claims[i].Accelerator)
             {
-                return new NodeRegistrationOutcome([], AcceleratorRefusal.GpuClaimedElsewhere, claims[i].Index,
-                    $"GPU '{claims[i].Uuid}' was registered as part of accelerator '{claimed[i]}' at the same moment");
+                continue;
             }
+
+            // Undo the claims this request made, so a refused registration leaves no trace.
+            await Task.WhenAll(claims.Where((c, j) => owners[j] is null && claimed[j] == c.Accelerator)
+                .Select(c => GrainFactory.GetGrain<IGpuClaimGrain>(c.Uuid).ReleaseAsync(c.Accelerator)));
+            return new NodeRegistrationOutcome([], AcceleratorRefusal.GpuClaimedElsewhere, claims[i].Index,
+                $"GPU '{claims[i].Uuid}' was registered as part of accelerator '{claimed[i]}' at the same moment");
         }
 
         return null;

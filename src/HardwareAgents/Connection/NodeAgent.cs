@@ -155,7 +155,7 @@ public sealed partial class NodeAgent
         }
 
         await IgnoreCancellation(heartbeats).ConfigureAwait(false);
-        await commands; // surfaces the server's status when it ended the stream with an error
+        await commands.ConfigureAwait(false); // surfaces the server's status when it ended the stream with an error
         return false;
     }
 
