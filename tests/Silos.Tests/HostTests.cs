@@ -5,6 +5,7 @@ using ControlPlane.Silos.Hosting;
 using ControlPlane.Silos.Tests.Infrastructure;
 using Grpc.Core;
 using Grpc.Health.V1;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ControlPlane.Silos.Tests;
 
@@ -25,6 +26,10 @@ public sealed class HostTests(ControlPlaneFixture plane) : IClassFixture<Control
         { "--ControlPlane:Auth:SigningKey=not-base64!", "ControlPlane:Auth:SigningKey must be base64" },
         { "--ControlPlane:Auth:SigningKey=c2hvcnQ=", "ControlPlane:Auth:SigningKey must decode to at least 32 bytes (got 5)" },
         { "--ControlPlane:Auth:RequireSigningKey=true", "ControlPlane:Auth:SigningKey is required because RequireSigningKey is set" },
+        { "--ControlPlane:Hardware:Skus:0:Name=Big GPU", "ControlPlane:Hardware:Skus:0:Name must be 1..32 lowercase letters" },
+        { "--ControlPlane:Hardware:Skus:0:Name=h200", "ControlPlane:Hardware:Skus:0:Name 'h200' is already in the catalogue" },
+        { "--ControlPlane:Hardware:Skus:0:Class=Tpu", "ControlPlane:Hardware:Skus:0:Class" },
+        { "--ControlPlane:Hardware:Skus:0:Name=x1", "ControlPlane:Hardware:Skus:0:MemoryBytesPerDevice must be 1..10000000000000 bytes (got 0)" },
     };
 
     [Theory]
@@ -57,6 +62,41 @@ public sealed class HostTests(ControlPlaneFixture plane) : IClassFixture<Control
 
         Assert.Equal(2, silo.ExitCode);
         Assert.Contains("ControlPlane:Fleet:LeaseDuration must be longer than HeartbeatInterval", await stderr);
+    }
+
+    [Fact]
+    public async Task A_sku_added_in_configuration_can_be_registered()
+    {
+        var ports = FreePorts.Take(2);
+        await using var app = ControlPlaneHost.Build(
+        [
+            .. ControlPlaneFixture.Arguments(ports[0], ports[1]),
+            "--ControlPlane:Hardware:Skus:0:Name=mi300x",
+            "--ControlPlane:Hardware:Skus:0:Class=Gpu",
+            "--ControlPlane:Hardware:Skus:0:MemoryBytesPerDevice=192000000000",
+            "--ControlPlane:Hardware:Skus:0:MemoryBandwidthBytesPerSecondPerDevice=5.3e12",
+            "--ControlPlane:Hardware:Skus:0:DenseBf16FlopsPerDevice=1.3e15",
+            "--ControlPlane:Hardware:Skus:0:MaxDevicesPerSystem=8",
+        ]);
+        await app.StartAsync();
+        var tokens = app.Services.GetRequiredService<Security.TokenAuthenticator>();
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(app.Services.GetRequiredService<BoundEndpoints>().GrpcAddress);
+        var spec = Specs.GpuNode("amd-node", gpus: 8);
+        spec.Sku = "mi300x";
+        foreach (var gpu in spec.Gpus)
+        {
+            gpu.Name = "AMD Instinct MI300X";
+            gpu.MemoryBytes = 191_000_000_000;
+        }
+
+        var response = await new AgentService.AgentServiceClient(channel).RegisterAsync(Specs.Register("amd-node", spec),
+            new Metadata { { "authorization", $"Bearer {tokens.Issue(CallerRole.Agent, "amd-node")}" } });
+        await app.StopAsync();
+
+        var registered = Assert.Single(response.Accelerators);
+        Assert.Equal("mi300x", registered.Sku);
+        Assert.Equal(MemoryKind.Hbm, registered.MemoryKind);
+        Assert.Equal(8 * 5.3e12, registered.MemoryBandwidthBytesPerSecond, 1e6);
     }
 
     [Fact]

@@ -36,7 +36,8 @@ public static class ControlPlaneHost
         var cluster = BindValidated<SiloClusterOptions>(builder, SiloClusterOptions.SectionName, new SiloClusterOptionsValidator(), out var clusterErrors);
         BindValidated<FleetOptions>(builder, FleetOptions.SectionName, new FleetOptionsValidator(), out var fleetErrors);
         BindValidated<AuthOptions>(builder, AuthOptions.SectionName, new AuthOptionsValidator(), out var authErrors);
-        var all = errors.Concat(clusterErrors).Concat(fleetErrors).Concat(authErrors).ToList();
+        var hardware = BindValidated<HardwareOptions>(builder, HardwareOptions.SectionName, new HardwareOptionsValidator(), out var hardwareErrors);
+        var all = errors.Concat(clusterErrors).Concat(fleetErrors).Concat(authErrors).Concat(hardwareErrors).ToList();
         if (all.Count > 0)
         {
             throw new InvalidConfigurationException(all);
@@ -44,7 +45,7 @@ public static class ControlPlaneHost
 
         var services = builder.Services;
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(HardwareCatalogue.Default);
+        services.AddSingleton(hardware.BuildCatalogue(HardwareCatalogue.Default));
         services.AddSingleton<RegisterRequestValidator>();
         services.AddSingleton<TokenAuthenticator>();
         services.AddSingleton<FleetIndexReader>();
