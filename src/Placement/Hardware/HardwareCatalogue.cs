@@ -44,6 +44,9 @@ public sealed class HardwareCatalogue
     /// <summary>All SKU names, sorted, for error messages that list the allowed values.</summary>
     public IReadOnlyList<string> Names => _skus.Keys.Order(StringComparer.Ordinal).ToArray();
 
+    /// <summary>A catalogue holding these SKUs and <paramref name="more"/>; names must stay unique.</summary>
+    public HardwareCatalogue With(IEnumerable<HardwareSku> more) => new(_skus.Values.Concat(more));
+
     /// <summary>Looks a SKU up by name.</summary>
     public bool TryGet(string name, out HardwareSku sku) => _skus.TryGetValue(name, out sku!);
 }

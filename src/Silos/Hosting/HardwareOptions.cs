@@ -15,9 +15,7 @@ public sealed class HardwareOptions
     public List<SkuOptions> Skus { get; set; } = [];
 
     /// <summary>The built-in catalogue plus <see cref="Skus"/> (call after validation).</summary>
-    public HardwareCatalogue BuildCatalogue(HardwareCatalogue builtIn) =>
-        new(builtIn.Names.Select(n => builtIn.TryGet(n, out var sku) ? sku : throw new InvalidOperationException(n))
-            .Concat(Skus.Select(s => s.ToSku())));
+    public HardwareCatalogue BuildCatalogue(HardwareCatalogue builtIn) => builtIn.With(Skus.Select(s => s.ToSku()));
 }
 
 /// <summary>One SKU from configuration. For GPU nodes, memory, bandwidth and compute are per GPU.</summary>
