@@ -68,6 +68,10 @@ public sealed partial class NodeAgent
     public async Task RunAsync(CancellationToken stoppingToken)
     {
         using var stopOrKill = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _kill.Token);
+
+        // One task for the whole run that completes on a graceful stop; a task per connection would leave
+        // a registration on the token behind at every reconnect.
+        var stopped = Task.Delay(Timeout.Infinite, stoppingToken);
         var attempt = 0;
         try
         {
@@ -75,7 +79,7 @@ public sealed partial class NodeAgent
             {
                 try
                 {
-                    if (await RunOneConnectionAsync(stoppingToken, stopOrKill.Token).ConfigureAwait(false))
+                    if (await RunOneConnectionAsync(stoppingToken, stopped, stopOrKill.Token).ConfigureAwait(false))
                     {
                         return; // graceful stop
                     }
@@ -116,7 +120,7 @@ public sealed partial class NodeAgent
     }
 
     // Returns true after a graceful stop; false when the server ended the stream.
-    private async Task<bool> RunOneConnectionAsync(CancellationToken stoppingToken, CancellationToken stopOrKill)
+    private async Task<bool> RunOneConnectionAsync(CancellationToken stoppingToken, Task stopped, CancellationToken stopOrKill)
     {
         State = NodeAgentState.Registering;
         var request = new RegisterRequest { NodeId = NodeId, AgentVersion = _options.AgentVersion };
@@ -142,7 +146,6 @@ public sealed partial class NodeAgent
         using var streamEnded = CancellationTokenSource.CreateLinkedTokenSource(stopOrKill);
         var commands = HandleCommandsAsync(call, _kill.Token); // keeps reading through a graceful stop until the server closes
         var heartbeats = HeartbeatAsync(call, streamEnded.Token);
-        var stopped = Task.Delay(Timeout.Infinite, stoppingToken);
         await Task.WhenAny(commands, heartbeats, stopped).ConfigureAwait(false);
         streamEnded.Cancel();
 
