@@ -1,0 +1,12 @@
+namespace ControlPlane.Placement.Routing.Filters;
+
+/// <summary>Removes replicas whose KV capacity per stream cannot hold the request's prompt plus expected output.</summary>
+public sealed class ContextFitsFilter : PlacementFilter
+{
+    /// <inheritdoc />
+    public override string Name => "context-fits";
+
+    /// <inheritdoc />
+    public override bool Admits(in PlacementContext context, RoutableReplica replica, in ReplicaPrediction prediction) =>
+        context.ContextTokens <= replica.MaxContextTokens;
+}

@@ -1,0 +1,11 @@
+namespace ControlPlane.Placement.Routing.Filters;
+
+/// <summary>Removes replicas with every stream slot reserved, so placement never overcommits.</summary>
+public sealed class FreeSlotFilter : PlacementFilter
+{
+    /// <inheritdoc />
+    public override string Name => "free-slot";
+
+    /// <inheritdoc />
+    public override bool Admits(in PlacementContext context, RoutableReplica replica, in ReplicaPrediction prediction) => replica.FreeSlots > 0;
+}

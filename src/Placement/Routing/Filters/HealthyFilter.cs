@@ -1,0 +1,11 @@
+namespace ControlPlane.Placement.Routing.Filters;
+
+/// <summary>Removes replicas whose accelerators report unhealthy.</summary>
+public sealed class HealthyFilter : PlacementFilter
+{
+    /// <inheritdoc />
+    public override string Name => "healthy";
+
+    /// <inheritdoc />
+    public override bool Admits(in PlacementContext context, RoutableReplica replica, in ReplicaPrediction prediction) => replica.Healthy;
+}

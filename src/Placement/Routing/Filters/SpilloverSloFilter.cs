@@ -1,0 +1,15 @@
+namespace ControlPlane.Placement.Routing.Filters;
+
+/// <summary>
+/// Lets a request spill over to hardware other than its latency class's preferred class only when the
+/// prediction there still meets the SLO (e.g. an Interactive turn on a GPU replica of the same model).
+/// </summary>
+public sealed class SpilloverSloFilter : PlacementFilter
+{
+    /// <inheritdoc />
+    public override string Name => "spillover-slo";
+
+    /// <inheritdoc />
+    public override bool Admits(in PlacementContext context, RoutableReplica replica, in ReplicaPrediction prediction) =>
+        replica.Class == context.PreferredClass || prediction.MeetsSlo(context);
+}

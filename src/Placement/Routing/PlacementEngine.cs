@@ -1,0 +1,274 @@
+using ControlPlane.Placement.Deployments;
+using ControlPlane.Placement.Hardware;
+
+namespace ControlPlane.Placement.Routing;
+
+/// <summary>Tunables of <see cref="PlacementEngine"/>. Bound from <c>ControlPlane:Placement</c>.</summary>
+public sealed class PlacementEngineOptions
+{
+    /// <summary>Replicas sampled per hardware class per decision (power of d choices). Default 2.</summary>
+    public int SampledPerClass { get; set; } = 2;
+
+    /// <summary>Ranked alternatives kept for retries when a reservation loses a race. Default 3.</summary>
+    public int Alternatives { get; set; } = 3;
+
+    /// <summary>Retry hint when every replica is full. Default 1 s.</summary>
+    public TimeSpan FullRetryAfter { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Retry hint when no replica is ready (loading, or hardware missing). Default 5 s.</summary>
+    public TimeSpan NotReadyRetryAfter { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+/// <summary>
+/// Filter -> score -> pick (DESIGN.md §5). Samples a few replicas per hardware class plus the session's
+/// sticky replica, so a decision costs the same on 1k or 100k accelerators; only when no sample passes
+/// does it examine every replica, so free capacity is never missed. Not thread-safe: one engine per
+/// thread or grain activation (it keeps scratch buffers to stay allocation-light).
+/// </summary>
+public sealed class PlacementEngine
+{
+    private static readonly HardwareClass[] InteractiveOrder = [HardwareClass.WaferScale, HardwareClass.Gpu];
+    private static readonly HardwareClass[] LongHorizonOrder = [HardwareClass.Gpu, HardwareClass.WaferScale];
+
+    private readonly PlacementPipeline _pipeline;
+    private readonly PlacementEngineOptions _options;
+    private readonly Random _random;
+    private readonly RankedCandidate[] _top;
+    private readonly RoutableReplica?[] _seen;
+    private int _topCount;
+    private int _seenCount;
+
+    /// <summary>Creates an engine; <paramref name="random"/> drives sampling (seed it for reproducible runs).</summary>
+    public PlacementEngine(PlacementPipeline pipeline, PlacementEngineOptions options, Random random)
+    {
+        _pipeline = pipeline ?? throw new ArgumentNullException(nameof(pipeline));
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _random = random ?? throw new ArgumentNullException(nameof(random));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.SampledPerClass, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Alternatives, 1);
+        _top = new RankedCandidate[options.Alternatives];
+        _seen = new RoutableReplica?[2 * options.SampledPerClass + 1];
+    }
+
+    /// <summary>The pipeline in use.</summary>
+    public PlacementPipeline Pipeline => _pipeline;
+
+    /// <summary>Decides where <paramref name="request"/> goes among <paramref name="routes"/>. Reserves nothing.</summary>
+    public PlacementDecision Decide(PlacementRequest request, DeploymentRoutes routes)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(routes);
+        var spec = routes.Spec;
+        var (latencyClass, output) = LatencyClassResolver.Resolve(request, spec);
+        var removed = new int[_pipeline.Filters.Length];
+        _topCount = 0;
+        _seenCount = 0;
+
+        if (!spec.Entitles(request.Plan))
+        {
+            return Refuse(RejectionReason.NotEntitled, latencyClass, removed, 0, false, TimeSpan.Zero);
+        }
+
+        if ((long)request.PromptTokens + output > spec.ContextWindowTokens)
+        {
+            return Refuse(RejectionReason.ContextTooLong, latencyClass, removed, 0, false, TimeSpan.Zero);
+        }
+
+        if (routes.Count == 0)
+        {
+            return Refuse(RejectionReason.NoReplicas, latencyClass, removed, 0, false, _options.NotReadyRetryAfter);
+        }
+
+        var context = new PlacementContext(request, spec, latencyClass, output, PreferredClass(spec, latencyClass), routes.WaferUtilization);
+        var considered = 0;
+        if (request.StickyReplicaId is { } sticky && routes.TryGet(sticky, out var stickyReplica))
+        {
+            considered += Consider(context, stickyReplica, removed);
+        }
+
+        foreach (var hardwareClass in spec.AllowedClasses)
+        {
+            considered += Sample(context, routes.Replicas(hardwareClass), removed);
+        }
+
+        var scannedAll = false;
+        if (_topCount == 0)
+        {
+            // Sampling found nothing: look at everything before saying no, so free capacity is never missed.
+            scannedAll = true;
+            foreach (var hardwareClass in spec.AllowedClasses)
+            {
+                considered += ScanAll(context, routes.Replicas(hardwareClass), removed);
+            }
+        }
+
+        if (_topCount == 0)
+        {
+            var reason = ReasonFrom(removed);
+            if (reason == RejectionReason.NoCapacity && latencyClass == LatencyClass.LongHorizon)
+            {
+                return new PlacementDecision(PlacementOutcome.Queued, RejectionReason.NoCapacity, latencyClass, [],
+                    Explain(removed, considered, scannedAll), _options.FullRetryAfter);
+            }
+
+            var retry = reason is RejectionReason.NoReadyReplica ? _options.NotReadyRetryAfter : _options.FullRetryAfter;
+            return Refuse(reason, latencyClass, removed, considered, scannedAll, retry);
+        }
+
+        var ranked = _top.AsSpan(0, _topCount).ToArray();
+        var winnerScores = new double[_pipeline.Scorers.Length];
+        for (var i = 0; i < winnerScores.Length; i++)
+        {
+            winnerScores[i] = _pipeline.Scorers[i].Score(context, ranked[0].Replica, ranked[0].Prediction);
+        }
+
+        return new PlacementDecision(PlacementOutcome.Placed, RejectionReason.None, latencyClass, ranked,
+            new PlacementExplanation(_pipeline.FilterNames, removed, _pipeline.ScorerNames, winnerScores, considered, scannedAll), TimeSpan.Zero);
+    }
+
+    /// <summary>The hardware class the latency class belongs on, among those the deployment allows.</summary>
+    public static HardwareClass PreferredClass(DeploymentSpec spec, LatencyClass latencyClass)
+    {
+        foreach (var hardwareClass in latencyClass == LatencyClass.Interactive ? InteractiveOrder : LongHorizonOrder)
+        {
+            if (spec.Allows(hardwareClass))
+            {
+                return hardwareClass;
+            }
+        }
+
+        return spec.AllowedClasses[0];
+    }
+
+    private int Sample(in PlacementContext context, IReadOnlyList<RoutableReplica> replicas, int[] removed)
+    {
+        var n = replicas.Count;
+        var d = _options.SampledPerClass;
+        if (n <= d)
+        {
+            var count = 0;
+            for (var i = 0; i < n; i++)
+            {
+                count += Consider(context, replicas[i], removed);
+            }
+
+            return count;
+        }
+
+        // d distinct indices: step from a random start by a random stride co-prime enough for small d.
+        var considered = 0;
+        var start = _random.Next(n);
+        for (var k = 0; k < d; k++)
+        {
+            var index = k == 0 ? start : (start + 1 + _random.Next(n - 1)) % n;
+            considered += Consider(context, replicas[index], removed);
+        }
+
+        return considered;
+    }
+
+    private int ScanAll(in PlacementContext context, IReadOnlyList<RoutableReplica> replicas, int[] removed)
+    {
+        var n = replicas.Count;
+        if (n == 0)
+        {
+            return 0;
+        }
+
+        var considered = 0;
+        var start = _random.Next(n);
+        for (var k = 0; k < n && _topCount < _top.Length; k++)
+        {
+            considered += Consider(context, replicas[(start + k) % n], removed);
+        }
+
+        return considered;
+    }
+
+    private int Consider(in PlacementContext context, RoutableReplica replica, int[] removed)
+    {
+        for (var i = 0; i < _seenCount; i++)
+        {
+            if (ReferenceEquals(_seen[i], replica))
+            {
+                return 0;
+            }
+        }
+
+        if (_seenCount < _seen.Length)
+        {
+            _seen[_seenCount++] = replica;
+        }
+
+        var prediction = ReplicaPrediction.For(context, replica);
+        var filters = _pipeline.Filters;
+        for (var i = 0; i < filters.Length; i++)
+        {
+            if (!filters[i].Admits(context, replica, prediction))
+            {
+                removed[i]++;
+                return 1;
+            }
+        }
+
+        var score = 0.0;
+        foreach (var scorer in _pipeline.Scorers)
+        {
+            score += scorer.Weight * scorer.Score(context, replica, prediction);
+        }
+
+        Insert(new RankedCandidate(replica, score, prediction));
+        return 1;
+    }
+
+    // Keeps the best few, best first: insertion into a tiny sorted array.
+    private void Insert(RankedCandidate candidate)
+    {
+        var position = _topCount;
+        while (position > 0 && _top[position - 1].Score < candidate.Score)
+        {
+            position--;
+        }
+
+        if (position >= _top.Length)
+        {
+            return;
+        }
+
+        var last = Math.Min(_topCount, _top.Length - 1);
+        for (var i = last; i > position; i--)
+        {
+            _top[i] = _top[i - 1];
+        }
+
+        _top[position] = candidate;
+        _topCount = Math.Min(_topCount + 1, _top.Length);
+    }
+
+    private RejectionReason ReasonFrom(int[] removed)
+    {
+        var worst = -1;
+        for (var i = 0; i < removed.Length; i++)
+        {
+            if (removed[i] > 0 && (worst < 0 || removed[i] > removed[worst]))
+            {
+                worst = i;
+            }
+        }
+
+        return worst < 0 ? RejectionReason.NoReplicas : _pipeline.FilterNames[worst] switch
+        {
+            "free-slot" => RejectionReason.NoCapacity,
+            "pool-limit" => RejectionReason.LimitExhausted,
+            "context-fits" => RejectionReason.ContextTooLong,
+            "spillover-slo" => RejectionReason.SloUnattainable,
+            _ => RejectionReason.NoReadyReplica,
+        };
+    }
+
+    private PlacementDecision Refuse(RejectionReason reason, LatencyClass latencyClass, int[] removed, int considered, bool scannedAll, TimeSpan retryAfter) =>
+        new(PlacementOutcome.Rejected, reason, latencyClass, [], Explain(removed, considered, scannedAll), retryAfter);
+
+    private PlacementExplanation Explain(int[] removed, int considered, bool scannedAll) =>
+        new(_pipeline.FilterNames, removed, _pipeline.ScorerNames, [], considered, scannedAll);
+}

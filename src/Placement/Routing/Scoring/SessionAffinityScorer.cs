@@ -1,0 +1,12 @@
+namespace ControlPlane.Placement.Routing.Scoring;
+
+/// <summary>Prefers the session's sticky replica, where its KV/prefix cache already lives.</summary>
+public sealed class SessionAffinityScorer(double weight) : PlacementScorer(weight)
+{
+    /// <inheritdoc />
+    public override string Name => "session-affinity";
+
+    /// <inheritdoc />
+    public override double Score(in PlacementContext context, RoutableReplica replica, in ReplicaPrediction prediction) =>
+        string.Equals(context.Request.StickyReplicaId, replica.ReplicaId, StringComparison.Ordinal) ? 1 : 0;
+}
