@@ -1,134 +1,20 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using ControlPlane.Bench;
-using ControlPlane.Silos.Hosting;
-using ControlPlane.Silos.Metrics;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
-// Telemetry absorption benchmark (issue 2): how many telemetry reports per second one silo absorbs over
-// persistent streams from a simulated fleet, against the bare gRPC streaming rate of the same contract
-// on the same machine, in the same process, alternating rounds to share the machine's noise.
-//
-//   dotnet run -c Release --project bench/ControlPlane.Bench -- telemetry [--accelerators 1000] [--seconds 10] [--rounds 3]
-var accelerators = Arg("--accelerators", 1000);
-var seconds = Arg("--seconds", 10);
-var rounds = Arg("--rounds", 3);
-if (args.FirstOrDefault() != "telemetry" || accelerators < 1 || seconds < 1 || rounds < 1)
+// The benchmarks of docs/benchmarks.md, one per subcommand. Each compares against a baseline measured
+// in the same process, because this machine is shared and noisy.
+return args.FirstOrDefault() switch
 {
-    Console.Error.WriteLine("usage: ControlPlane.Bench telemetry [--accelerators N>=1] [--seconds N>=1] [--rounds N>=1]");
+    "telemetry" => await TelemetryBenchmark.RunAsync(args),
+    "engine" => EngineBenchmark.Run(args),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("""
+        usage: ControlPlane.Bench <benchmark> [options]
+          telemetry   telemetry reports/s one silo absorbs vs a bare gRPC stream  [--accelerators N] [--seconds N] [--rounds N]
+          engine      placement decisions/s of the engine alone on 1k, 10k, 100k accelerators  [--seconds N] [--rounds N]
+        """);
     return 2;
-}
-
-Console.WriteLine($"telemetry absorption: {accelerators} accelerators, one stream each; an 8s warm-up pass per server, then {rounds} round(s) of {seconds}s per server (5s settle each)");
-Console.WriteLine($"machine: {Environment.ProcessorCount} cores, server GC {System.Runtime.GCSettings.IsServerGC}, .NET {Environment.Version}");
-
-var bareCounter = new TelemetryCounter();
-await using var bare = await StartBareServerAsync(bareCounter);
-var bareAddress = new Uri(bare.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-
-var ports = FreePorts(2);
-await using var silo = ControlPlaneHost.Build(
-[
-    "--ControlPlane:Endpoints:GrpcPort=0", "--ControlPlane:Endpoints:HttpPort=0",
-    $"--ControlPlane:Cluster:SiloPort={ports[0]}", $"--ControlPlane:Cluster:GatewayPort={ports[1]}",
-    "--Logging:LogLevel:Default=Warning",
-]);
-await silo.StartAsync();
-var siloAddress = silo.Services.GetRequiredService<BoundEndpoints>().GrpcAddress;
-var siloMetrics = silo.Services.GetRequiredService<ControlPlaneMetrics>();
-var siloReports = siloMetrics.TelemetryReports;
-
-var bareLoad = new TelemetryLoad(bareAddress, accelerators, "bare", register: false);
-var siloLoad = new TelemetryLoad(siloAddress, accelerators, "bench", register: true);
-var opening = Stopwatch.StartNew();
-await bareLoad.OpenAsync(CancellationToken.None);
-await siloLoad.OpenAsync(CancellationToken.None);
-Console.WriteLine($"registered and opened {2 * accelerators} streams in {opening.Elapsed.TotalSeconds:F1}s");
-
-// One unrecorded pass over both servers first, so tiered JIT has compiled both paths before any round counts.
-await WarmUpAsync(bareLoad);
-await WarmUpAsync(siloLoad);
-
-var table = new List<(int Round, double Bare, double Silo)>();
-for (var round = 1; round <= rounds; round++)
-{
-    var bareRate = await MeasureAsync(bareLoad, () => bareCounter.Value);
-    var appliedBefore = siloMetrics.TelemetryApplied.Value;
-    var clock = Stopwatch.StartNew();
-    var siloRate = await MeasureAsync(siloLoad, () => (long)siloReports.Value);
-    var appliedRate = (siloMetrics.TelemetryApplied.Value - appliedBefore) / clock.Elapsed.TotalSeconds;
-    table.Add((round, bareRate, siloRate));
-    Console.WriteLine($"round {round}: bare {bareRate,10:N0} msg/s   control plane {siloRate,10:N0} reports/s   ratio {siloRate / bareRate,6:P1}   (grain updates ~{appliedRate:N0}/s)");
-}
-
-var bareMean = table.Average(r => r.Bare);
-var siloMean = table.Average(r => r.Silo);
-Console.WriteLine();
-var ratios = table.Select(r => r.Silo / r.Bare).Order().ToArray();
-Console.WriteLine($"mean:    bare {bareMean,10:N0} msg/s   control plane {siloMean,10:N0} reports/s   ratio {siloMean / bareMean,6:P1}   (target >= 50%)");
-Console.WriteLine($"per-round ratio: median {ratios[ratios.Length / 2]:P1}, min {ratios[0]:P1}, max {ratios[^1]:P1}");
-
-await bareLoad.CloseAsync();
-await siloLoad.CloseAsync();
-await silo.StopAsync();
-await bare.StopAsync();
-return 0;
-
-async Task WarmUpAsync(TelemetryLoad load)
-{
-    using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(8));
-    await load.RunAsync(stop.Token);
-    await Task.Delay(TimeSpan.FromSeconds(1));
-}
-
-async Task<double> MeasureAsync(TelemetryLoad load, Func<long> absorbed)
-{
-    using var stop = new CancellationTokenSource();
-    var run = load.RunAsync(stop.Token);
-    await Task.Delay(TimeSpan.FromSeconds(5)); // warm-up: tiered JIT, connection windows, grain activations
-    var startCount = absorbed();
-    var clock = Stopwatch.StartNew();
-    await Task.Delay(TimeSpan.FromSeconds(seconds));
-    var rate = (absorbed() - startCount) / clock.Elapsed.TotalSeconds;
-    await stop.CancelAsync();
-    await run;
-    await Task.Delay(TimeSpan.FromSeconds(1)); // let the server drain before the next measurement
-    return rate;
-}
-
-static async Task<WebApplication> StartBareServerAsync(TelemetryCounter counter)
-{
-    var builder = WebApplication.CreateBuilder();
-    builder.Logging.SetMinimumLevel(LogLevel.Warning);
-    builder.Services.AddSingleton(counter);
-    builder.Services.AddGrpc();
-    builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
-    var app = builder.Build();
-    app.MapGrpcService<BareAgentService>();
-    await app.StartAsync();
-    return app;
-}
-
-static int[] FreePorts(int count)
-{
-    var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-    listeners.ForEach(l => l.Start());
-    var result = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-    listeners.ForEach(l => l.Stop());
-    return result;
-}
-
-int Arg(string name, int fallback)
-{
-    var i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : fallback;
 }

@@ -23,6 +23,10 @@ public sealed class DeploymentRoutes(DeploymentSpec spec)
     public IReadOnlyList<RoutableReplica> Replicas(HardwareClass hardwareClass) =>
         hardwareClass == HardwareClass.WaferScale ? _wafers : _gpus;
 
+    /// <summary>Every replica of a class as a span, for the hot path (valid until the next change).</summary>
+    internal ReadOnlySpan<RoutableReplica> ReplicaSpan(HardwareClass hardwareClass) =>
+        System.Runtime.InteropServices.CollectionsMarshal.AsSpan(hardwareClass == HardwareClass.WaferScale ? _wafers : _gpus);
+
     /// <summary>How many replicas the index holds.</summary>
     public int Count => _byId.Count;
 

@@ -10,13 +10,15 @@ namespace ControlPlane.Placement.Routing;
 /// <param name="ExpectedOutputTokens">The resolved expected output length.</param>
 /// <param name="PreferredClass">The hardware class this latency class belongs on: wafers for Interactive, GPUs for LongHorizon.</param>
 /// <param name="WaferUtilization">Share of the deployment's wafer slots reserved now, 0..1 (wafer capacity's scarcity).</param>
+/// <param name="StickyReplica">The session's sticky replica, when the index still holds it.</param>
 public readonly record struct PlacementContext(
     PlacementRequest Request,
     DeploymentSpec Deployment,
     LatencyClass LatencyClass,
     int ExpectedOutputTokens,
     HardwareClass PreferredClass,
-    double WaferUtilization)
+    double WaferUtilization,
+    RoutableReplica? StickyReplica = null)
 {
     /// <summary>Prompt plus expected output, the context the request will hold.</summary>
     public int ContextTokens => Request.PromptTokens + ExpectedOutputTokens;

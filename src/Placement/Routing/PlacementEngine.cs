@@ -79,16 +79,30 @@ public sealed class PlacementEngine
             return Refuse(RejectionReason.NoReplicas, latencyClass, removed, 0, false, _options.NotReadyRetryAfter);
         }
 
-        var context = new PlacementContext(request, spec, latencyClass, output, PreferredClass(spec, latencyClass), routes.WaferUtilization);
-        var considered = 0;
-        if (request.StickyReplicaId is { } sticky && routes.TryGet(sticky, out var stickyReplica))
+        var preferred = PreferredClass(spec, latencyClass);
+        RoutableReplica? stickyReplica = null;
+        if (request.StickyReplicaId is { } sticky && routes.TryGet(sticky, out var found))
         {
-            considered += Consider(context, stickyReplica, removed);
+            stickyReplica = found;
         }
 
+        var context = new PlacementContext(request, spec, latencyClass, output, preferred, routes.WaferUtilization, stickyReplica);
+        var considered = stickyReplica is null ? 0 : Consider(context, stickyReplica, removed);
+
+        // The preferred class first; other classes only when it has no room (spillover), since the
+        // pool-preference weight outranks what load or headroom could win back for them.
+        considered += Sample(context, routes.ReplicaSpan(preferred), removed);
         foreach (var hardwareClass in spec.AllowedClasses)
         {
-            considered += Sample(context, routes.Replicas(hardwareClass), removed);
+            if (_topCount > 0)
+            {
+                break;
+            }
+
+            if (hardwareClass != preferred)
+            {
+                considered += Sample(context, routes.ReplicaSpan(hardwareClass), removed);
+            }
         }
 
         var scannedAll = false;
@@ -96,9 +110,13 @@ public sealed class PlacementEngine
         {
             // Sampling found nothing: look at everything before saying no, so free capacity is never missed.
             scannedAll = true;
+            considered += ScanAll(context, routes.ReplicaSpan(preferred), removed);
             foreach (var hardwareClass in spec.AllowedClasses)
             {
-                considered += ScanAll(context, routes.Replicas(hardwareClass), removed);
+                if (hardwareClass != preferred && _topCount == 0)
+                {
+                    considered += ScanAll(context, routes.ReplicaSpan(hardwareClass), removed);
+                }
             }
         }
 
@@ -140,9 +158,9 @@ public sealed class PlacementEngine
         return spec.AllowedClasses[0];
     }
 
-    private int Sample(in PlacementContext context, IReadOnlyList<RoutableReplica> replicas, int[] removed)
+    private int Sample(in PlacementContext context, ReadOnlySpan<RoutableReplica> replicas, int[] removed)
     {
-        var n = replicas.Count;
+        var n = replicas.Length;
         var d = _options.SampledPerClass;
         if (n <= d)
         {
@@ -167,9 +185,9 @@ public sealed class PlacementEngine
         return considered;
     }
 
-    private int ScanAll(in PlacementContext context, IReadOnlyList<RoutableReplica> replicas, int[] removed)
+    private int ScanAll(in PlacementContext context, ReadOnlySpan<RoutableReplica> replicas, int[] removed)
     {
-        var n = replicas.Count;
+        var n = replicas.Length;
         if (n == 0)
         {
             return 0;

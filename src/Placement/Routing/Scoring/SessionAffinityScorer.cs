@@ -8,5 +8,5 @@ public sealed class SessionAffinityScorer(double weight) : PlacementScorer(weigh
 
     /// <inheritdoc />
     public override double Score(in PlacementContext context, RoutableReplica replica, in ReplicaPrediction prediction) =>
-        string.Equals(context.Request.StickyReplicaId, replica.ReplicaId, StringComparison.Ordinal) ? 1 : 0;
+        ReferenceEquals(context.StickyReplica, replica) ? 1 : 0;
 }
