@@ -1,4 +1,9 @@
 using ControlPlane.Grains.Fleet;
+using ControlPlane.Grains.FleetIndex;
+using ControlPlane.Grains.Routing;
+using ControlPlane.Placement.Hardware;
+using ControlPlane.Placement.Limits;
+using ControlPlane.Placement.Performance;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.TestingHost;
@@ -9,6 +14,9 @@ namespace ControlPlane.Grains.Tests;
 public sealed class FleetClusterFixture : IAsyncLifetime
 {
     public static readonly TimeSpan Lease = TimeSpan.FromMilliseconds(600);
+
+    /// <summary>How long a placement holds its slot without Complete: short, so a dead gateway's slots free during a test.</summary>
+    public static readonly TimeSpan PlacementLease = TimeSpan.FromSeconds(1);
 
     public TestCluster Cluster { get; private set; } = null!;
 
@@ -32,6 +40,18 @@ public sealed class FleetClusterFixture : IAsyncLifetime
             siloBuilder.ConfigureServices(services =>
             {
                 services.TryAddSingleton(TimeProvider.System);
+                services.TryAddSingleton(HardwareCatalogue.Default);
+                services.TryAddSingleton(PerformanceModel.Default);
+                services.TryAddSingleton<FleetIndexReader>();
+                services.Configure<PlacementOptions>(o =>
+                {
+                    o.PlacementLease = PlacementLease;
+                    o.RouteRefreshInterval = TimeSpan.FromMilliseconds(100);
+                    o.ReconcileInterval = TimeSpan.FromMilliseconds(200);
+                    o.CommandTimeout = TimeSpan.FromMilliseconds(200);
+                    o.MaxQueueWait = TimeSpan.FromSeconds(5);
+                    o.Plans["tiny"] = new PlanLimits { WaferTokensPerMinute = 6_000, GpuTokensPerMinute = 6_000 };
+                });
                 services.Configure<FleetOptions>(o =>
                 {
                     o.HeartbeatInterval = TimeSpan.FromMilliseconds(100);

@@ -1,5 +1,6 @@
 using ControlPlane.Grains.Fleet;
 using ControlPlane.Grains.FleetIndex;
+using ControlPlane.Grains.Replicas;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -23,6 +24,11 @@ public sealed partial class AcceleratorGrain(
     private DateTimeOffset _lastPublishedAt = DateTimeOffset.MinValue;
     private IGrainTimer? _leaseTimer;
     private bool _returningFromLoss;
+
+    // Slot reservations live in memory: they are short-lived leases, and the lease timer keeps a
+    // registered accelerator active. A silo crash drops them; gateways re-place on UNAVAILABLE.
+    private readonly Dictionary<string, (string ReplicaId, DateTimeOffset ExpiresAt)> _reservations = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _activeByReplica = new(StringComparer.Ordinal);
 
     private AcceleratorRecord Record => record.State;
 
@@ -152,6 +158,144 @@ public sealed partial class AcceleratorGrain(
         return AcceleratorOutcome.Ok(View());
     }
 
+    /// <inheritdoc />
+    public async Task<HostingRefusal> HostReplicaAsync(HostedReplica replica)
+    {
+        if (Record.Registration is null)
+        {
+            return HostingRefusal.NotRegistered;
+        }
+
+        if (Record.Hosted.TryGetValue(replica.ReplicaId, out var held) && held == replica)
+        {
+            return HostingRefusal.None;
+        }
+
+        if (Record.Lifecycle.State != AcceleratorState.Active)
+        {
+            return HostingRefusal.NotSchedulable;
+        }
+
+        var devices = Math.Max(1, Record.Registration.Gpus.Count);
+        var used = Record.Hosted.Values.Where(h => h.ReplicaId != replica.ReplicaId).Sum(h => h.Devices);
+        if (used + replica.Devices > devices)
+        {
+            return HostingRefusal.NoRoom;
+        }
+
+        Record.Hosted[replica.ReplicaId] = replica;
+        await record.WriteStateAsync();
+        Publish();
+        return HostingRefusal.None;
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> UnhostReplicaAsync(string replicaId)
+    {
+        if (!Record.Hosted.Remove(replicaId))
+        {
+            return false;
+        }
+
+        foreach (var (placementId, reservation) in _reservations.ToArray())
+        {
+            if (reservation.ReplicaId == replicaId)
+            {
+                _reservations.Remove(placementId);
+            }
+        }
+
+        _activeByReplica.Remove(replicaId);
+        await record.WriteStateAsync();
+        Publish();
+        return true;
+    }
+
+    /// <inheritdoc />
+    public Task<SlotReservationOutcome> ReserveSlotAsync(string replicaId, string placementId, TimeSpan lease)
+    {
+        var now = time.GetUtcNow();
+        if (!Record.Hosted.TryGetValue(replicaId, out var hosted) || !hosted.IsPrimary)
+        {
+            return Task.FromResult(new SlotReservationOutcome(SlotRefusal.UnknownReplica, 0, 0, now));
+        }
+
+        var active = _activeByReplica.GetValueOrDefault(replicaId);
+        if (_reservations.TryGetValue(placementId, out var existing) && existing.ReplicaId == replicaId)
+        {
+            // A retried reservation: the same placement keeps its one slot.
+            _reservations[placementId] = (replicaId, now + lease);
+            return Task.FromResult(new SlotReservationOutcome(SlotRefusal.None, active, hosted.Slots, now + lease));
+        }
+
+        if (Record.Lifecycle.State != AcceleratorState.Active || _telemetry.Health == HealthStatus.Unhealthy)
+        {
+            return Task.FromResult(new SlotReservationOutcome(SlotRefusal.NotSchedulable, active, hosted.Slots, now));
+        }
+
+        if (active >= hosted.Slots)
+        {
+            return Task.FromResult(new SlotReservationOutcome(SlotRefusal.Full, active, hosted.Slots, now));
+        }
+
+        _reservations[placementId] = (replicaId, now + lease);
+        _activeByReplica[replicaId] = active + 1;
+        return Task.FromResult(new SlotReservationOutcome(SlotRefusal.None, active + 1, hosted.Slots, now + lease));
+    }
+
+    /// <inheritdoc />
+    public Task<bool> ReleaseSlotAsync(string placementId) => Task.FromResult(Release(placementId));
+
+    /// <inheritdoc />
+    public Task<bool> RenewSlotAsync(string placementId, TimeSpan lease)
+    {
+        if (!_reservations.TryGetValue(placementId, out var reservation))
+        {
+            return Task.FromResult(false);
+        }
+
+        _reservations[placementId] = (reservation.ReplicaId, time.GetUtcNow() + lease);
+        return Task.FromResult(true);
+    }
+
+    private bool Release(string placementId)
+    {
+        if (!_reservations.Remove(placementId, out var reservation))
+        {
+            return false;
+        }
+
+        var left = _activeByReplica.GetValueOrDefault(reservation.ReplicaId) - 1;
+        if (left > 0)
+        {
+            _activeByReplica[reservation.ReplicaId] = left;
+        }
+        else
+        {
+            _activeByReplica.Remove(reservation.ReplicaId);
+        }
+
+        return true;
+    }
+
+    // A gateway that died never completes; its reservations run out with their lease.
+    private void ExpireReservations(DateTimeOffset now)
+    {
+        if (_reservations.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var (placementId, reservation) in _reservations.ToArray())
+        {
+            if (reservation.ExpiresAt <= now)
+            {
+                Release(placementId);
+                LogReservationExpired(logger, this.GetPrimaryKeyString(), placementId, reservation.ReplicaId);
+            }
+        }
+    }
+
     private AcceleratorOutcome? Check(AcceleratorRegistration registration)
     {
         if (Record.Registration is not { } known)
@@ -194,6 +338,7 @@ public sealed partial class AcceleratorGrain(
     private async Task CheckLeaseAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
+        ExpireReservations(now);
         if (_leaseExpiresAt is { } expiry && now >= expiry)
         {
             var from = Record.Lifecycle;
@@ -246,7 +391,11 @@ public sealed partial class AcceleratorGrain(
         Record.StateChangedAt,
         _lastHeartbeatAt,
         _leaseExpiresAt,
-        time.GetUtcNow());
+        time.GetUtcNow(),
+        Record.Hosted.Values.Select(h => new ReplicaLoad(h.ReplicaId, h.Deployment, h.Devices, h.Slots, _activeByReplica.GetValueOrDefault(h.ReplicaId), h.IsPrimary)).ToArray());
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Accelerator {AcceleratorId}: placement {PlacementId} on replica {ReplicaId} expired unreleased; slot freed")]
+    private static partial void LogReservationExpired(ILogger logger, string acceleratorId, string placementId, string replicaId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Accelerator {AcceleratorId} registered by node {NodeId}; state {State}")]
     private static partial void LogRegistered(ILogger logger, string acceleratorId, string nodeId, AcceleratorState state);

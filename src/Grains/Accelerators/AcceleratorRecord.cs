@@ -1,3 +1,5 @@
+using ControlPlane.Grains.Replicas;
+
 namespace ControlPlane.Grains.Accelerators;
 
 /// <summary>
@@ -21,4 +23,7 @@ public sealed class AcceleratorRecord
 
     /// <summary>When the visible state last changed.</summary>
     [Id(4)] public DateTimeOffset StateChangedAt { get; set; }
+
+    /// <summary>Replicas holding devices here, by replica id.</summary>
+    [Id(5)] public Dictionary<string, HostedReplica> Hosted { get; set; } = new(StringComparer.Ordinal);
 }

@@ -1,3 +1,5 @@
+using ControlPlane.Grains.Replicas;
+
 namespace ControlPlane.Grains.Accelerators;
 
 /// <summary>
@@ -14,8 +16,18 @@ public sealed record AcceleratorView(
     [property: Id(5)] DateTimeOffset StateChangedAt,
     [property: Id(6)] DateTimeOffset? LastHeartbeatAt,
     [property: Id(7)] DateTimeOffset? LeaseExpiresAt,
-    [property: Id(8)] DateTimeOffset ObservedAt)
+    [property: Id(8)] DateTimeOffset ObservedAt,
+    [property: Id(9)] IReadOnlyList<ReplicaLoad> Replicas)
 {
+    /// <summary>Devices of the accelerator: its GPUs, or 1 for a wafer-scale system.</summary>
+    public int Devices => Math.Max(1, Registration.Gpus.Count);
+
+    /// <summary>Devices no replica holds.</summary>
+    public int FreeDevices => Devices - Replicas.Sum(r => r.Devices);
+
+    /// <summary>Whether new work and new replicas may land here.</summary>
+    public bool Schedulable => State == AcceleratorState.Active;
+
     /// <summary>The accelerator's id.</summary>
     public string AcceleratorId => Registration.AcceleratorId;
 }

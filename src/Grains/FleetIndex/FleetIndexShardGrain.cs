@@ -24,6 +24,21 @@ public sealed class FleetIndexShardGrain : Grain, IFleetIndexShardGrain
     }
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<AcceleratorView>> GetManyAsync(IReadOnlyList<string> acceleratorIds)
+    {
+        var found = new List<AcceleratorView>(acceleratorIds.Count);
+        foreach (var id in acceleratorIds)
+        {
+            if (_views.TryGetValue(id, out var view))
+            {
+                found.Add(view);
+            }
+        }
+
+        return Task.FromResult<IReadOnlyList<AcceleratorView>>(found);
+    }
+
+    /// <inheritdoc />
     public Task<AcceleratorPage> QueryAsync(AcceleratorQuery query)
     {
         var page = new List<AcceleratorView>(Math.Min(query.Limit, 256));

@@ -13,6 +13,10 @@ public interface IFleetIndexShardGrain : IGrainWithIntegerKey
     [OneWay]
     Task UpsertAsync(AcceleratorView view);
 
+    /// <summary>The views of <paramref name="acceleratorIds"/> this shard holds (unknown ids are left out).</summary>
+    [ReadOnly]
+    Task<IReadOnlyList<AcceleratorView>> GetManyAsync(IReadOnlyList<string> acceleratorIds);
+
     /// <summary>The shard's page for <paramref name="query"/>.</summary>
     [ReadOnly]
     Task<AcceleratorPage> QueryAsync(AcceleratorQuery query);

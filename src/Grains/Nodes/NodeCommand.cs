@@ -8,7 +8,33 @@ public enum NodeCommandKind
 
     /// <summary>New agent settings (heartbeat interval).</summary>
     ConfigUpdate = 2,
+
+    /// <summary>Load a replica's weights and start serving it.</summary>
+    LoadReplica = 3,
+
+    /// <summary>Stop serving a replica and free its memory.</summary>
+    UnloadReplica = 4,
 }
+
+/// <summary>What a node needs to load or unload one replica.</summary>
+/// <param name="ReplicaId">The replica.</param>
+/// <param name="Deployment">Its deployment.</param>
+/// <param name="Model">The model's name.</param>
+/// <param name="WeightsBytes">Bytes of weights to load (the whole replica's, across its accelerators).</param>
+/// <param name="AcceleratorIds">The replica's accelerators on this node.</param>
+/// <param name="Slots">Concurrent streams it serves.</param>
+/// <param name="DecodeTokensPerSecond">Predicted single-stream decode speed (the performance model's).</param>
+/// <param name="BatchSlowdown">Predicted per-stream slowdown per extra stream.</param>
+[GenerateSerializer, Immutable]
+public sealed record ReplicaCommand(
+    [property: Id(0)] string ReplicaId,
+    [property: Id(1)] string Deployment,
+    [property: Id(2)] string Model,
+    [property: Id(3)] long WeightsBytes,
+    [property: Id(4)] IReadOnlyList<string> AcceleratorIds,
+    [property: Id(5)] int Slots,
+    [property: Id(6)] double DecodeTokensPerSecond,
+    [property: Id(7)] double BatchSlowdown);
 
 /// <summary>One command sent down a node's stream.</summary>
 [GenerateSerializer, Immutable]
@@ -17,7 +43,8 @@ public sealed record NodeCommand(
     [property: Id(1)] NodeCommandKind Kind,
     [property: Id(2)] DateTimeOffset IssuedAt,
     [property: Id(3)] string PingPayload,
-    [property: Id(4)] TimeSpan? HeartbeatInterval);
+    [property: Id(4)] TimeSpan? HeartbeatInterval,
+    [property: Id(5)] ReplicaCommand? Replica = null);
 
 /// <summary>How a command ended.</summary>
 [GenerateSerializer, Immutable]

@@ -33,6 +33,19 @@ public sealed class FairQueue<T>
         Count++;
     }
 
+    /// <summary>The item <see cref="TryDequeue"/> would take next, left in place.</summary>
+    public bool TryPeek(out T item)
+    {
+        foreach (var (_, level) in _levels)
+        {
+            item = level.ByTenant[level.Turns.Peek()].Peek();
+            return true;
+        }
+
+        item = default!;
+        return false;
+    }
+
     /// <summary>Takes the next item: highest priority, the tenant whose turn it is, its oldest item.</summary>
     public bool TryDequeue(out T item)
     {

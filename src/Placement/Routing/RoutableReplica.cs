@@ -44,6 +44,9 @@ public sealed class RoutableReplica(
     /// <summary>Most tokens (prompt + output) one request may hold on it.</summary>
     public int MaxContextTokens { get; } = maxContextTokens;
 
+    /// <summary>Where gateways send its traffic, as its agent reported (empty until known).</summary>
+    public string Endpoint { get; set; } = "";
+
     /// <summary>Its agent reported it loaded and serving.</summary>
     public bool Ready { get; set; }
 

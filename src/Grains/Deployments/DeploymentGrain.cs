@@ -1,0 +1,459 @@
+using System.Text.Json;
+using ControlPlane.Grains.Accelerators;
+using ControlPlane.Grains.Fleet;
+using ControlPlane.Grains.FleetIndex;
+using ControlPlane.Grains.Nodes;
+using ControlPlane.Grains.Replicas;
+using ControlPlane.Grains.Routing;
+using ControlPlane.Placement.Hardware;
+using ControlPlane.Placement.Performance;
+using ControlPlane.Placement.Replicas;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ControlPlane.Grains.Deployments;
+
+/// <summary>
+/// Keeps one deployment's replicas matching its spec: places missing replicas with the
+/// <see cref="ReplicaPlanner"/>, holds their devices on the accelerators, tells the agents to load them,
+/// marks them Ready when every agent reports them loaded, and replaces replicas whose hardware is lost.
+/// </summary>
+public sealed partial class DeploymentGrain(
+    [PersistentState("deployment", FleetStorage.Name)] IPersistentState<DeploymentRecord> record,
+    FleetIndexReader fleet,
+    PerformanceModel model,
+    HardwareCatalogue catalogue,
+    IOptions<PlacementOptions> options,
+    TimeProvider time,
+    ILogger<DeploymentGrain> logger) : Grain, IDeploymentGrain
+{
+    private const int RememberedRequests = 64;
+    private readonly PlacementOptions _options = options.Value;
+    private IGrainTimer? _reconcileTimer;
+
+    private DeploymentRecord State => record.State;
+
+    private string Name => this.GetPrimaryKeyString();
+
+    /// <inheritdoc />
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (State.Definition is not null)
+        {
+            StartReconciling();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<DeploymentOutcome> CreateAsync(DeploymentDefinition definition, string requestId) =>
+        OnceAsync(requestId, "create " + JsonSerializer.Serialize(definition), async () =>
+        {
+            if (State.Definition is not null)
+            {
+                return Refused(DeploymentRefusal.AlreadyExists, $"deployment '{Name}' already exists; update or scale it instead");
+            }
+
+            var now = time.GetUtcNow();
+            State.Definition = definition;
+            State.CreatedAt = now;
+            await SaveAsync();
+            await GrainFactory.GetGrain<IDeploymentDirectoryGrain>(0).AddAsync(Name);
+            LogCreated(logger, Name, definition.Model, definition.DesiredReplicas);
+            StartReconciling();
+            await ReconcileAsync();
+            return Accepted();
+        });
+
+    /// <inheritdoc />
+    public Task<DeploymentOutcome> UpdateAsync(DeploymentDefinition definition, string requestId) =>
+        OnceAsync(requestId, "update " + JsonSerializer.Serialize(definition), async () =>
+        {
+            if (State.Definition is null)
+            {
+                return NotFound();
+            }
+
+            State.Definition = definition;
+            await SaveAsync();
+            await ReconcileAsync();
+            return Accepted();
+        });
+
+    /// <inheritdoc />
+    public Task<DeploymentOutcome> ScaleAsync(int desiredReplicas, int? minReplicas, string requestId) =>
+        OnceAsync(requestId, $"scale {desiredReplicas} {minReplicas}", async () =>
+        {
+            if (State.Definition is not { } definition)
+            {
+                return NotFound();
+            }
+
+            State.Definition = definition with
+            {
+                DesiredReplicas = desiredReplicas,
+                MinReplicas = Math.Min(minReplicas ?? definition.MinReplicas, desiredReplicas),
+            };
+            await SaveAsync();
+            LogScaled(logger, Name, desiredReplicas);
+            await ReconcileAsync();
+            return Accepted();
+        });
+
+    /// <inheritdoc />
+    public Task<DeploymentOutcome> DeleteAsync(string requestId) =>
+        OnceAsync(requestId, "delete", async () =>
+        {
+            if (State.Definition is null)
+            {
+                return NotFound();
+            }
+
+            var view = View();
+            await Task.WhenAll(State.Replicas.ToArray().Select(r => RemoveReplicaAsync(r, "deployment deleted")));
+            State.Definition = null;
+            State.Replicas.Clear();
+            State.PlacementProblems.Clear();
+            await SaveAsync();
+            await GrainFactory.GetGrain<IDeploymentDirectoryGrain>(0).RemoveAsync(Name);
+            _reconcileTimer?.Dispose();
+            _reconcileTimer = null;
+            LogDeleted(logger, Name);
+            return new DeploymentOutcome(DeploymentRefusal.None, "", view);
+        });
+
+    /// <inheritdoc />
+    public Task<DeploymentView?> GetAsync() => Task.FromResult(State.Definition is null ? null : View());
+
+    /// <inheritdoc />
+    public async Task ReportReplicaAsync(string replicaId, string acceleratorId, ReplicaState state, string message, string endpoint)
+    {
+        var replica = State.Replicas.Find(r => r.ReplicaId == replicaId);
+        if (replica is null || !replica.AcceleratorIds.Contains(acceleratorId))
+        {
+            return; // a late report on a replica already removed
+        }
+
+        var before = (replica.State, replica.Endpoint, replica.LoadedOn.Count);
+        if (endpoint.Length > 0 && acceleratorId == replica.AcceleratorIds[0])
+        {
+            replica.Endpoint = endpoint;
+        }
+
+        switch (state)
+        {
+            case ReplicaState.Ready when replica.State is ReplicaState.Loading or ReplicaState.Ready:
+                replica.LoadedOn.Add(acceleratorId);
+                if (replica.AcceleratorIds.All(replica.LoadedOn.Contains))
+                {
+                    replica.State = ReplicaState.Ready;
+                    replica.Message = "loaded";
+                }
+
+                break;
+            case ReplicaState.Failed when replica.State != ReplicaState.Unloading:
+                replica.State = ReplicaState.Failed;
+                replica.Message = $"agent on {acceleratorId} failed to load it: {message}";
+                break;
+            case ReplicaState.Loading when replica.State == ReplicaState.Ready && replica.LoadedOn.Remove(acceleratorId):
+                replica.State = ReplicaState.Loading; // the agent restarted and is loading again
+                replica.Message = $"reloading on {acceleratorId}";
+                break;
+        }
+
+        if (before != (replica.State, replica.Endpoint, replica.LoadedOn.Count))
+        {
+            LogReplicaState(logger, Name, replicaId, replica.State, replica.Message);
+            await SaveAsync();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task ReconcileAsync()
+    {
+        if (State.Definition is not { } definition)
+        {
+            return;
+        }
+
+        var views = await ReadFleetAsync();
+        var changed = false;
+
+        // Replicas whose hardware is gone, lost or drained, or that failed to load, are removed and replaced.
+        foreach (var replica in State.Replicas.ToArray())
+        {
+            if (BrokenBecause(replica, views) is { } reason)
+            {
+                await RemoveReplicaAsync(replica, reason);
+                changed = true;
+            }
+        }
+
+        var serving = State.Replicas.Where(r => IsServing(r, views)).ToList();
+        var desired = definition.DesiredReplicas;
+        if (serving.Count < desired)
+        {
+            changed |= await AddReplicasAsync(definition, desired - serving.Count, views, serving);
+        }
+        else if (serving.Count > desired)
+        {
+            // Scale down: replicas still loading go first, then the newest.
+            var extras = serving.OrderBy(r => r.State == ReplicaState.Loading ? 0 : 1).ThenByDescending(r => r.CreatedAt).Take(serving.Count - desired).ToArray();
+            await Task.WhenAll(extras.Select(r => RemoveReplicaAsync(r, "scaled down")));
+            changed = true;
+        }
+
+        // Replicas on cordoned or draining hardware go once enough replacements are ready elsewhere.
+        var readyServing = State.Replicas.Count(r => r.State == ReplicaState.Ready && IsServing(r, views));
+        if (readyServing >= desired)
+        {
+            foreach (var replica in State.Replicas.Where(r => !IsServing(r, views)).ToArray())
+            {
+                await RemoveReplicaAsync(replica, "replaced: its hardware stopped taking new work");
+                changed = true;
+            }
+        }
+
+        if (changed)
+        {
+            await SaveAsync();
+        }
+    }
+
+    private async Task<bool> AddReplicasAsync(DeploymentDefinition definition, int count, IReadOnlyDictionary<string, AcceleratorView> views, List<ReplicaRecord> serving)
+    {
+        var spec = definition.ToSpec();
+        var capacities = views.Values
+            .Where(v => catalogue.TryGet(v.Registration.Sku, out _))
+            .Select(v => new AcceleratorCapacity(
+                v.AcceleratorId,
+                Sku(v),
+                $"{v.Registration.Location.Region}/{v.Registration.Location.Zone}",
+                $"{v.Registration.Location.Region}/{v.Registration.Location.Zone}/{v.Registration.Location.Rack}",
+                v.Devices,
+                v.FreeDevices,
+                v.Schedulable))
+            .ToArray();
+        var existing = serving.Select(r => new ExistingReplica(r.Zone, r.Racks, r.AcceleratorIds)).ToArray();
+        var plan = new ReplicaPlanner(model).Plan(spec, count, capacities, existing);
+
+        var problems = plan.Unplaced > 0
+            ? [$"{plan.Unplaced} of {count} missing replica(s) cannot be placed", .. plan.Reasons]
+            : new List<string>();
+        var changed = !problems.SequenceEqual(State.PlacementProblems);
+        foreach (var assignment in plan.Assignments)
+        {
+            var replica = new ReplicaRecord
+            {
+                ReplicaId = $"{Name}-{State.NextReplica++}",
+                AcceleratorIds = assignment.AcceleratorIds.ToList(),
+                NodeIds = assignment.AcceleratorIds.Select(id => views[id].Registration.NodeId).ToList(),
+                Racks = assignment.AcceleratorIds.Select(id => views[id].Registration.Location.Rack).ToList(),
+                Sku = assignment.Sku.Name,
+                HardwareClass = assignment.Sku.Class,
+                DevicesPerAccelerator = assignment.DevicesPerAccelerator,
+                Slots = assignment.StreamSlots,
+                Zone = assignment.Zone,
+                Pool = views[assignment.AcceleratorIds[0]].Registration.Pool,
+                State = ReplicaState.Loading,
+                Message = "loading weights",
+                CreatedAt = time.GetUtcNow(),
+            };
+
+            if (await HoldDevicesAsync(replica) is { } refusal)
+            {
+                problems.Add(refusal);
+                continue;
+            }
+
+            State.Replicas.Add(replica);
+            changed = true;
+            LogReplicaPlaced(logger, Name, replica.ReplicaId, string.Join(",", replica.AcceleratorIds), replica.Sku);
+            await SendLoadAsync(replica, definition, spec.Shape.WeightsBytes);
+        }
+
+        State.PlacementProblems = problems;
+        return changed;
+    }
+
+    private async Task<string?> HoldDevicesAsync(ReplicaRecord replica)
+    {
+        var held = new List<string>();
+        for (var i = 0; i < replica.AcceleratorIds.Count; i++)
+        {
+            var id = replica.AcceleratorIds[i];
+            var refusal = await GrainFactory.GetGrain<IAcceleratorGrain>(id)
+                .HostReplicaAsync(new HostedReplica(replica.ReplicaId, Name, replica.DevicesPerAccelerator, replica.Slots, IsPrimary: i == 0));
+            if (refusal != HostingRefusal.None)
+            {
+                // All or nothing: give back what this replica already took.
+                await Task.WhenAll(held.Select(h => GrainFactory.GetGrain<IAcceleratorGrain>(h).UnhostReplicaAsync(replica.ReplicaId)));
+                return $"accelerator '{id}' refused replica {replica.ReplicaId} ({refusal}); retrying at the next reconcile";
+            }
+
+            held.Add(id);
+        }
+
+        return null;
+    }
+
+    private async Task SendLoadAsync(ReplicaRecord replica, DeploymentDefinition definition, long weightsBytes)
+    {
+        var sku = catalogue.TryGet(replica.Sku, out var s) ? s : null;
+        var performance = sku is null ? default : model.Predict(definition.ToSpec().Shape, sku, replica.DevicesPerAccelerator * replica.AcceleratorIds.Count);
+        var outcomes = await Task.WhenAll(ByNode(replica).Select(async group =>
+        {
+            var command = new NodeCommand($"load-{replica.ReplicaId}-{Guid.NewGuid():N}", NodeCommandKind.LoadReplica, time.GetUtcNow(), "", null,
+                new ReplicaCommand(replica.ReplicaId, Name, definition.Model, weightsBytes, group.AcceleratorIds, replica.Slots,
+                    performance.SingleStreamTokensPerSecond, performance.BatchSlowdown));
+            return (group.NodeId, Outcome: await GrainFactory.GetGrain<INodeGrain>(group.NodeId).SendCommandAsync(command, _options.CommandTimeout));
+        }));
+
+        var failed = outcomes.Where(o => !o.Outcome.Success).ToArray();
+        if (failed.Length > 0)
+        {
+            replica.Message = $"load command not acknowledged by node {failed[0].NodeId}: {failed[0].Outcome.Message}";
+            LogReplicaState(logger, Name, replica.ReplicaId, replica.State, replica.Message);
+        }
+    }
+
+    private async Task RemoveReplicaAsync(ReplicaRecord replica, string reason)
+    {
+        replica.State = ReplicaState.Unloading;
+        LogReplicaRemoved(logger, Name, replica.ReplicaId, reason);
+        var unload = ByNode(replica).Select(group => GrainFactory.GetGrain<INodeGrain>(group.NodeId).SendCommandAsync(
+            new NodeCommand($"unload-{replica.ReplicaId}-{Guid.NewGuid():N}", NodeCommandKind.UnloadReplica, time.GetUtcNow(), "", null,
+                new ReplicaCommand(replica.ReplicaId, Name, "", 0, group.AcceleratorIds, 0, 0, 0)),
+            _options.CommandTimeout));
+        await Task.WhenAll(unload);
+        await Task.WhenAll(replica.AcceleratorIds.Select(id => GrainFactory.GetGrain<IAcceleratorGrain>(id).UnhostReplicaAsync(replica.ReplicaId)));
+        State.Replicas.Remove(replica);
+    }
+
+    private static IEnumerable<(string NodeId, IReadOnlyList<string> AcceleratorIds)> ByNode(ReplicaRecord replica) =>
+        replica.NodeIds.Zip(replica.AcceleratorIds)
+            .GroupBy(p => p.First, p => p.Second)
+            .Select(g => (g.Key, (IReadOnlyList<string>)g.ToArray()));
+
+    private static string? BrokenBecause(ReplicaRecord replica, IReadOnlyDictionary<string, AcceleratorView> views)
+    {
+        if (replica.State == ReplicaState.Failed)
+        {
+            return replica.Message;
+        }
+
+        foreach (var id in replica.AcceleratorIds)
+        {
+            if (!views.TryGetValue(id, out var view))
+            {
+                return $"accelerator '{id}' is no longer in the fleet";
+            }
+
+            if (view.State is AcceleratorState.Lost or AcceleratorState.Decommissioned or AcceleratorState.Drained)
+            {
+                return $"accelerator '{id}' is {view.State}";
+            }
+        }
+
+        return null;
+    }
+
+    private static bool IsServing(ReplicaRecord replica, IReadOnlyDictionary<string, AcceleratorView> views) =>
+        replica.State is ReplicaState.Loading or ReplicaState.Ready
+        && replica.AcceleratorIds.All(id => views.TryGetValue(id, out var view) && view.Schedulable);
+
+    private async Task<IReadOnlyDictionary<string, AcceleratorView>> ReadFleetAsync()
+    {
+        var views = new Dictionary<string, AcceleratorView>(StringComparer.Ordinal);
+        string? after = null;
+        while (true)
+        {
+            var page = await fleet.QueryAsync(new AcceleratorQuery(null, null, null, null, after, 5_000), CancellationToken.None);
+            foreach (var view in page.Accelerators)
+            {
+                views[view.AcceleratorId] = view;
+            }
+
+            if (!page.HasMore || page.Accelerators.Count == 0)
+            {
+                return views;
+            }
+
+            after = page.Accelerators[^1].AcceleratorId;
+        }
+    }
+
+    private HardwareSku Sku(AcceleratorView view) => catalogue.TryGet(view.Registration.Sku, out var sku) ? sku : throw new InvalidOperationException(view.Registration.Sku);
+
+    private void StartReconciling() =>
+        _reconcileTimer ??= this.RegisterGrainTimer(_ => ReconcileAsync(), new GrainTimerCreationOptions
+        {
+            DueTime = _options.ReconcileInterval,
+            Period = _options.ReconcileInterval,
+            KeepAlive = true, // a deployment keeps its replicas in shape whether or not anyone calls it
+        });
+
+    private async Task SaveAsync()
+    {
+        State.Version++;
+        State.UpdatedAt = time.GetUtcNow();
+        await record.WriteStateAsync();
+    }
+
+    private async Task<DeploymentOutcome> OnceAsync(string requestId, string fingerprint, Func<Task<DeploymentOutcome>> act)
+    {
+        if (requestId.Length > 0 && State.RecentRequests.Find(r => r.RequestId == requestId) is { } seen)
+        {
+            return seen.Fingerprint != fingerprint
+                ? Refused(DeploymentRefusal.RequestIdReused, $"request id '{requestId}' was already used for a different request; use a new id")
+                : new DeploymentOutcome(seen.Refusal, seen.Message, State.Definition is null ? null : View());
+        }
+
+        var outcome = await act();
+        if (requestId.Length > 0)
+        {
+            State.RecentRequests.Add(new RememberedRequest(requestId, fingerprint, outcome.Refusal, outcome.Message));
+            if (State.RecentRequests.Count > RememberedRequests)
+            {
+                State.RecentRequests.RemoveAt(0);
+            }
+
+            await record.WriteStateAsync();
+        }
+
+        return outcome;
+    }
+
+    private DeploymentOutcome Accepted() => new(DeploymentRefusal.None, "", View());
+
+    private DeploymentOutcome NotFound() => Refused(DeploymentRefusal.NotFound, $"deployment '{Name}' does not exist");
+
+    private static DeploymentOutcome Refused(DeploymentRefusal refusal, string message) => new(refusal, message, null);
+
+    private DeploymentView View() => new(
+        State.Definition!,
+        State.Replicas.Select(ReplicaView.Of).ToArray(),
+        State.PlacementProblems.ToArray(),
+        State.CreatedAt,
+        State.UpdatedAt,
+        State.Version);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deployment {Deployment} created: model {Model}, {Desired} replica(s) wanted")]
+    private static partial void LogCreated(ILogger logger, string deployment, string model, int desired);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deployment {Deployment} scaled to {Desired} replica(s)")]
+    private static partial void LogScaled(ILogger logger, string deployment, int desired);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deployment {Deployment} deleted")]
+    private static partial void LogDeleted(ILogger logger, string deployment);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deployment {Deployment}: replica {ReplicaId} placed on {Accelerators} ({Sku})")]
+    private static partial void LogReplicaPlaced(ILogger logger, string deployment, string replicaId, string accelerators, string sku);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deployment {Deployment}: replica {ReplicaId} removed ({Reason})")]
+    private static partial void LogReplicaRemoved(ILogger logger, string deployment, string replicaId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deployment {Deployment}: replica {ReplicaId} is {State} ({Message})")]
+    private static partial void LogReplicaState(ILogger logger, string deployment, string replicaId, ReplicaState state, string message);
+}

@@ -1,0 +1,25 @@
+namespace ControlPlane.Grains.Replicas;
+
+/// <summary>A replica an accelerator holds devices for (durable with the accelerator).</summary>
+/// <param name="ReplicaId">The replica.</param>
+/// <param name="Deployment">Its deployment.</param>
+/// <param name="Devices">Devices it takes here (the whole wafer, or some GPUs of the node).</param>
+/// <param name="Slots">Concurrent streams it holds; reserved here when this is its primary accelerator.</param>
+/// <param name="IsPrimary">Whether slots of the replica are reserved on this accelerator.</param>
+[GenerateSerializer, Immutable]
+public sealed record HostedReplica(
+    [property: Id(0)] string ReplicaId,
+    [property: Id(1)] string Deployment,
+    [property: Id(2)] int Devices,
+    [property: Id(3)] int Slots,
+    [property: Id(4)] bool IsPrimary);
+
+/// <summary>A hosted replica and its reserved slots at one moment.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ReplicaLoad(
+    [property: Id(0)] string ReplicaId,
+    [property: Id(1)] string Deployment,
+    [property: Id(2)] int Devices,
+    [property: Id(3)] int Slots,
+    [property: Id(4)] int ActiveStreams,
+    [property: Id(5)] bool IsPrimary);

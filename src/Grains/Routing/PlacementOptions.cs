@@ -1,0 +1,49 @@
+using ControlPlane.Placement.Limits;
+using ControlPlane.Placement.Routing;
+
+namespace ControlPlane.Grains.Routing;
+
+/// <summary>How placement runs in the cluster. Bound from the <c>ControlPlane:Placement</c> configuration section.</summary>
+public sealed class PlacementOptions
+{
+    /// <summary>The configuration section these options are bound from.</summary>
+    public const string SectionName = "ControlPlane:Placement";
+
+    /// <summary>
+    /// How long a placement holds its slot without Complete or Renew. A gateway that dies leaks nothing
+    /// for longer than this. Default 2 minutes; long-horizon gateways renew.
+    /// </summary>
+    public TimeSpan PlacementLease { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How stale a router's copy of replicas and their load may get before it refreshes. Default 500 ms.</summary>
+    public TimeSpan RouteRefreshInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How often each deployment compares its replicas with what it wants. Default 2 s.</summary>
+    public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a load or unload command waits for the agent's acknowledgement. Default 10 s.</summary>
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Reservation attempts per placement when the router's view proves stale. Default 4.</summary>
+    public int ReservationAttempts { get; set; } = 4;
+
+    /// <summary>How long a queued long-horizon job waits for a slot before it is refused. Default 30 s.</summary>
+    public TimeSpan MaxQueueWait { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Scorer weights of the placement pipeline.</summary>
+    public ScoreWeights Weights { get; set; } = new();
+
+    /// <summary>Engine sampling and retry hints.</summary>
+    public PlacementEngineOptions Engine { get; set; } = new();
+
+    /// <summary>
+    /// Rate limits per plan, by plan name. A tenant on a plan not listed here is refused. Defaults:
+    /// <c>free</c>, <c>pro</c> and <c>enterprise</c>.
+    /// </summary>
+    public Dictionary<string, PlanLimits> Plans { get; set; } = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["free"] = new PlanLimits { WaferTokensPerMinute = 20_000, GpuTokensPerMinute = 50_000 },
+        ["pro"] = new PlanLimits { WaferTokensPerMinute = 2_000_000, GpuTokensPerMinute = 2_000_000 },
+        ["enterprise"] = new PlanLimits { WaferTokensPerMinute = 50_000_000, GpuTokensPerMinute = 50_000_000 },
+    };
+}

@@ -1,0 +1,178 @@
+using ControlPlane.Grains.Accelerators;
+using ControlPlane.Grains.Deployments;
+using ControlPlane.Grains.FleetIndex;
+using ControlPlane.Grains.Replicas;
+using ControlPlane.Placement.Deployments;
+using ControlPlane.Placement.Hardware;
+using ControlPlane.Placement.Performance;
+using ControlPlane.Placement.Routing;
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+
+namespace ControlPlane.Grains.Routing;
+
+/// <summary>
+/// A silo-local router for one deployment: keeps a <see cref="DeploymentRoutes"/> index refreshed from the
+/// deployment grain and the fleet index, runs the <see cref="PlacementEngine"/>, and reserves the winner's
+/// slot at its accelerator, falling back to the next candidate when the reservation loses a race.
+/// Reentrant: decisions are synchronous, so interleaving happens only around reservations and refreshes.
+/// </summary>
+[StatelessWorker]
+[Reentrant]
+public sealed class PlacementRouterGrain(
+    FleetIndexReader fleet,
+    PerformanceModel model,
+    HardwareCatalogue catalogue,
+    IOptions<PlacementOptions> options,
+    TimeProvider time) : Grain, IPlacementRouterGrain
+{
+    private readonly PlacementOptions _options = options.Value;
+    private readonly PlacementEngine _engine = new(PlacementPipeline.Default(options.Value.Weights), options.Value.Engine, new Random());
+    private DeploymentRoutes? _routes;
+    private long _version = -1;
+    private DateTimeOffset _refreshedAt = DateTimeOffset.MinValue;
+    private Task? _refreshing;
+
+    /// <inheritdoc />
+    public async Task<PlacementResult> PlaceAsync(PlacementAsk ask, string placementId, bool dryRun)
+    {
+        await EnsureFreshAsync();
+        var routes = _routes;
+        if (routes is null)
+        {
+            return PlacementResult.NotPlaced(PlacementOutcome.Rejected, RejectionReason.NoReplicas,
+                $"deployment '{ask.Deployment}' does not exist", LatencyClass.Interactive, TimeSpan.Zero, DecisionExplanation.None);
+        }
+
+        var request = ask.ToRequest();
+        var weights = _engine.Pipeline.Scorers.Select(s => s.Weight).ToArray();
+        var attempts = 0;
+        PlacementDecision? last = null;
+        for (var round = 0; round < _options.ReservationAttempts; round++)
+        {
+            var decision = _engine.Decide(request, routes);
+            last = decision;
+            if (decision.Outcome != PlacementOutcome.Placed)
+            {
+                return PlacementResult.NotPlaced(decision.Outcome, decision.Reason, decision.Message, decision.LatencyClass,
+                    decision.RetryAfter, DecisionExplanation.From(decision.Explanation, weights, attempts));
+            }
+
+            foreach (var candidate in decision.Ranked)
+            {
+                var replica = candidate.Replica;
+                if (dryRun)
+                {
+                    return Placed(decision, candidate, placementId, default, weights, attempts, dryRun: true);
+                }
+
+                attempts++;
+                var outcome = await GrainFactory.GetGrain<IAcceleratorGrain>(replica.PrimaryAcceleratorId).ReserveSlotAsync(replica.ReplicaId, placementId, _options.PlacementLease);
+                switch (outcome.Refusal)
+                {
+                    case SlotRefusal.None:
+                        routes.SetActiveStreams(replica, Math.Min(outcome.ActiveStreams, replica.Slots));
+                        return Placed(decision, candidate, placementId, outcome.LeaseExpiresAt, weights, attempts, dryRun: false);
+                    case SlotRefusal.Full:
+                        routes.SetActiveStreams(replica, replica.Slots);
+                        break;
+                    case SlotRefusal.NotSchedulable:
+                        replica.Schedulable = false;
+                        break;
+                    default:
+                        replica.Ready = false;
+                        break;
+                }
+            }
+        }
+
+        // Every candidate lost its race: the copy was stale. Refresh soon and tell the caller to retry.
+        _refreshedAt = DateTimeOffset.MinValue;
+        return PlacementResult.NotPlaced(PlacementOutcome.Rejected, RejectionReason.NoCapacity,
+            $"every candidate replica filled up while reserving ({attempts} attempts); retry shortly",
+            last?.LatencyClass ?? LatencyClass.Interactive, _options.Engine.FullRetryAfter,
+            last is null ? DecisionExplanation.None : DecisionExplanation.From(last.Explanation, weights, attempts));
+    }
+
+    private static PlacementResult Placed(PlacementDecision decision, RankedCandidate candidate, string placementId, DateTimeOffset leaseExpiresAt, double[] weights, int attempts, bool dryRun)
+    {
+        var replica = candidate.Replica;
+        return new PlacementResult(
+            PlacementOutcome.Placed, RejectionReason.None,
+            $"{replica.ReplicaId} on {replica.PrimaryAcceleratorId} ({replica.Pool}) as {decision.LatencyClass}",
+            decision.LatencyClass, dryRun ? "" : placementId, replica.ReplicaId, replica.PrimaryAcceleratorId,
+            replica.Endpoint, replica.Class, replica.Pool,
+            candidate.Prediction.TimeToFirstTokenSeconds, candidate.Prediction.TokensPerSecond, candidate.Prediction.CompletionSeconds,
+            leaseExpiresAt, TimeSpan.Zero, DecisionExplanation.From(decision.Explanation, weights, attempts), dryRun);
+    }
+
+    private Task EnsureFreshAsync()
+    {
+        if (time.GetUtcNow() - _refreshedAt < _options.RouteRefreshInterval)
+        {
+            return Task.CompletedTask;
+        }
+
+        return _refreshing ??= RefreshAsync();
+    }
+
+    private async Task RefreshAsync()
+    {
+        try
+        {
+            var view = await GrainFactory.GetGrain<IDeploymentGrain>(this.GetPrimaryKeyString()).GetAsync();
+            if (view is null)
+            {
+                _routes = null;
+                _version = -1;
+                _refreshedAt = time.GetUtcNow();
+                return;
+            }
+
+            var live = view.Replicas.Where(r => r.State is ReplicaState.Loading or ReplicaState.Ready).ToArray();
+            var accelerators = await fleet.GetManyAsync(live.SelectMany(r => r.AcceleratorIds), CancellationToken.None);
+            var spec = view.Definition.ToSpec();
+            var routes = _routes is not null && _version == view.Version ? _routes : new DeploymentRoutes(spec);
+            routes.Spec = spec;
+            foreach (var replica in live)
+            {
+                if (!catalogue.TryGet(replica.Sku, out var sku))
+                {
+                    continue;
+                }
+
+                if (!routes.TryGet(replica.ReplicaId, out var routable))
+                {
+                    var performance = model.Predict(spec.Shape, sku, replica.DevicesPerAccelerator * replica.AcceleratorIds.Count);
+                    routable = new RoutableReplica(replica.ReplicaId, view.Definition.Name, replica.HardwareClass, replica.Pool,
+                        replica.AcceleratorIds, performance, replica.Slots, spec.ContextWindowTokens);
+                    routes.Upsert(routable);
+                }
+
+                routable.Ready = replica.State == ReplicaState.Ready;
+                routable.Endpoint = replica.Endpoint;
+                var views = replica.AcceleratorIds.Select(id => accelerators.GetValueOrDefault(id)).ToArray();
+                routable.Schedulable = views.All(v => v is { Schedulable: true });
+                routable.Healthy = views.All(v => v is not null && v.Telemetry.Health != HealthStatus.Unhealthy);
+                var load = views[0]?.Replicas.FirstOrDefault(l => l.ReplicaId == replica.ReplicaId);
+                if (load is not null)
+                {
+                    routes.SetActiveStreams(routable, Math.Min(load.ActiveStreams, routable.Slots));
+                }
+            }
+
+            foreach (var gone in view.Replicas.Where(r => r.State is not (ReplicaState.Loading or ReplicaState.Ready)))
+            {
+                routes.Remove(gone.ReplicaId);
+            }
+
+            _routes = routes;
+            _version = view.Version;
+            _refreshedAt = time.GetUtcNow();
+        }
+        finally
+        {
+            _refreshing = null;
+        }
+    }
+}

@@ -1,0 +1,162 @@
+using ControlPlane.Grains.Accelerators;
+using ControlPlane.Grains.Fleet;
+using ControlPlane.Grains.Routing;
+using ControlPlane.Grains.Tenants;
+using ControlPlane.Placement.Hardware;
+using ControlPlane.Placement.Routing;
+using Microsoft.Extensions.Options;
+
+namespace ControlPlane.Grains.Sessions;
+
+/// <summary>
+/// One session: binds it to its tenant, applies the tenant's per-pool limits, keeps the sticky replica
+/// (the router prefers it while it stays healthy, schedulable and loaded), queues long-horizon jobs when
+/// every replica is full, and meters completions. A model switch keeps the session and its history.
+/// </summary>
+public sealed class SessionGrain(
+    [PersistentState("session", FleetStorage.Name)] IPersistentState<SessionRecord> record,
+    IOptions<PlacementOptions> options,
+    TimeProvider time) : Grain, ISessionGrain
+{
+    private const int HistoryLength = 50;
+    private const int RememberedCompletions = 256;
+    private readonly PlacementOptions _options = options.Value;
+
+    private SessionRecord State => record.State;
+
+    /// <inheritdoc />
+    public async Task<SessionPlaceOutcome> PlaceAsync(SessionPlaceRequest request)
+    {
+        var ask = request.Ask;
+        if (State.TenantId.Length > 0 && !string.Equals(State.TenantId, ask.TenantId, StringComparison.Ordinal))
+        {
+            return new SessionPlaceOutcome(SessionRefusal.OwnedByAnotherTenant,
+                $"session '{this.GetPrimaryKeyString()}' belongs to another tenant; start a new session id", null);
+        }
+
+        var switching = State.Deployment.Length > 0 && !string.Equals(State.Deployment, ask.Deployment, StringComparison.Ordinal);
+        var budget = await GrainFactory.GetGrain<ITenantBudgetGrain>(ask.TenantId).GetStatusAsync(ask.Plan);
+        ask = ask with
+        {
+            SessionId = this.GetPrimaryKeyString(),
+            StickyReplicaId = switching || State.StickyReplicaId.Length == 0 ? null : State.StickyReplicaId,
+            ExhaustedPoolBits = budget.ExhaustedBits,
+        };
+
+        var placementId = $"pl-{Guid.NewGuid():N}";
+        var result = await GrainFactory.GetGrain<IPlacementRouterGrain>(ask.Deployment).PlaceAsync(ask, placementId, request.DryRun);
+        if (result.Outcome == PlacementOutcome.Queued && !request.DryRun)
+        {
+            result = await GrainFactory.GetGrain<IPlacementQueueGrain>(ask.Deployment).WaitForPlacementAsync(ask, placementId, _options.MaxQueueWait);
+        }
+
+        if (result.Reason == RejectionReason.LimitExhausted)
+        {
+            result = result with { RetryAfter = budget.RetryAfter > result.RetryAfter ? budget.RetryAfter : result.RetryAfter };
+        }
+
+        if (!result.Placed || request.DryRun)
+        {
+            return new SessionPlaceOutcome(SessionRefusal.None, "", result);
+        }
+
+        var now = time.GetUtcNow();
+        if (State.TenantId.Length == 0)
+        {
+            State.TenantId = ask.TenantId;
+            State.CreatedAt = now;
+        }
+
+        State.Plan = ask.Plan;
+        var note = switching ? $"switched from {State.Deployment}"
+            : State.StickyReplicaId.Length == 0 ? "first placement"
+            : State.StickyReplicaId == result.ReplicaId ? "sticky" : $"moved from {State.StickyReplicaId}";
+        State.Deployment = ask.Deployment;
+        State.StickyReplicaId = result.ReplicaId;
+        State.Active[placementId] = new ActivePlacement(result.ReplicaId, result.AcceleratorId, result.HardwareClass, ask.Deployment, now);
+        State.History.Add(new PlacementHistoryEntry(placementId, ask.Deployment, result.ReplicaId, result.AcceleratorId, result.HardwareClass, result.LatencyClass, now, note));
+        if (State.History.Count > HistoryLength)
+        {
+            State.History.RemoveAt(0);
+        }
+
+        State.Placements++;
+        PruneExpired(now);
+        await record.WriteStateAsync();
+        return new SessionPlaceOutcome(SessionRefusal.None, "", result);
+    }
+
+    /// <inheritdoc />
+    public async Task<CompletionOutcome> CompleteAsync(string tenantId, string placementId, int promptTokens, int outputTokens)
+    {
+        if (State.TenantId.Length > 0 && !string.Equals(State.TenantId, tenantId, StringComparison.Ordinal))
+        {
+            return new CompletionOutcome(SessionRefusal.OwnedByAnotherTenant, $"session '{this.GetPrimaryKeyString()}' belongs to another tenant", false, 0, State.WaferTokens, State.GpuTokens);
+        }
+
+        if (!State.Active.Remove(placementId, out var placement))
+        {
+            return State.RecentlyCompleted.Contains(placementId)
+                ? new CompletionOutcome(SessionRefusal.None, "already completed", true, 0, State.WaferTokens, State.GpuTokens)
+                : new CompletionOutcome(SessionRefusal.UnknownPlacement,
+                    $"placement '{placementId}' is not active in session '{this.GetPrimaryKeyString()}' (never made, or its lease expired)", false, 0, State.WaferTokens, State.GpuTokens);
+        }
+
+        // Bookkeeping before the first await, so a replay arriving meanwhile sees it completed.
+        State.RecentlyCompleted.Add(placementId);
+        if (State.RecentlyCompleted.Count > RememberedCompletions)
+        {
+            State.RecentlyCompleted.RemoveAt(0);
+        }
+
+        var tokens = (long)promptTokens + outputTokens;
+        if (placement.HardwareClass == HardwareClass.WaferScale)
+        {
+            State.WaferTokens += tokens;
+        }
+        else
+        {
+            State.GpuTokens += tokens;
+        }
+
+        await Task.WhenAll(
+            GrainFactory.GetGrain<IAcceleratorGrain>(placement.AcceleratorId).ReleaseSlotAsync(placementId),
+            GrainFactory.GetGrain<ITenantBudgetGrain>(State.TenantId).ChargeAsync(State.Plan, placement.HardwareClass, tokens));
+        await record.WriteStateAsync();
+        return new CompletionOutcome(SessionRefusal.None, "", false, placement.HardwareClass, State.WaferTokens, State.GpuTokens);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> RenewAsync(string tenantId, string placementId)
+    {
+        if (!string.Equals(State.TenantId, tenantId, StringComparison.Ordinal) || !State.Active.TryGetValue(placementId, out var placement))
+        {
+            return false;
+        }
+
+        var renewed = await GrainFactory.GetGrain<IAcceleratorGrain>(placement.AcceleratorId).RenewSlotAsync(placementId, _options.PlacementLease);
+        if (!renewed)
+        {
+            State.Active.Remove(placementId); // its lease already ran out at the accelerator
+        }
+
+        return renewed;
+    }
+
+    /// <inheritdoc />
+    public Task<SessionView?> GetAsync() => Task.FromResult(State.TenantId.Length == 0 ? null : new SessionView(
+        this.GetPrimaryKeyString(), State.TenantId, State.Plan, State.Deployment, State.StickyReplicaId, State.Active.Count,
+        State.WaferTokens, State.GpuTokens, State.Placements, State.History.ToArray()));
+
+    // Placements whose lease ran out at the accelerator without Complete or Renew are forgotten here too.
+    private void PruneExpired(DateTimeOffset now)
+    {
+        foreach (var (id, placement) in State.Active.ToArray())
+        {
+            if (now - placement.PlacedAt > _options.PlacementLease * 4)
+            {
+                State.Active.Remove(id);
+            }
+        }
+    }
+}

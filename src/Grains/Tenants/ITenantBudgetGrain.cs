@@ -1,0 +1,27 @@
+using ControlPlane.Placement.Hardware;
+using Orleans.Concurrency;
+
+namespace ControlPlane.Grains.Tenants;
+
+/// <summary>A tenant's token allowances, one bucket per hardware class (pool), keyed by tenant id.</summary>
+public interface ITenantBudgetGrain : IGrainWithStringKey
+{
+    /// <summary>Which pools the tenant has used up under <paramref name="plan"/>, and when the first refills.</summary>
+    [ReadOnly]
+    Task<BudgetStatus> GetStatusAsync(string plan);
+
+    /// <summary>Charges <paramref name="tokens"/> used on <paramref name="hardwareClass"/> to the tenant under <paramref name="plan"/>.</summary>
+    Task ChargeAsync(string plan, HardwareClass hardwareClass, long tokens);
+}
+
+/// <summary>A tenant's allowances at one moment.</summary>
+/// <param name="ExhaustedBits">Bit set of exhausted hardware classes (see <c>HardwareClassSet</c>).</param>
+/// <param name="RetryAfter">When the earliest exhausted pool allows a request again (zero when none is exhausted).</param>
+/// <param name="WaferTokensLeft">Tokens left in the wafer pool's bucket (negative in debt).</param>
+/// <param name="GpuTokensLeft">Tokens left in the GPU pool's bucket.</param>
+[GenerateSerializer, Immutable]
+public sealed record BudgetStatus(
+    [property: Id(0)] int ExhaustedBits,
+    [property: Id(1)] TimeSpan RetryAfter,
+    [property: Id(2)] double WaferTokensLeft,
+    [property: Id(3)] double GpuTokensLeft);
