@@ -19,6 +19,8 @@ public static class CpctlApp
         globals.AddTo(root);
         root.Subcommands.Add(AcceleratorCommands.Create(globals, runner, time));
         root.Subcommands.Add(NodeCommands.Create(globals, runner));
+        root.Subcommands.Add(DeploymentCommands.Create(globals, runner));
+        root.Subcommands.Add(PlaceCommand.Create(globals, runner));
         return root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }, cancellationToken);
     }
 }

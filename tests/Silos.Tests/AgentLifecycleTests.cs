@@ -1,3 +1,4 @@
+using ControlPlane.HardwareAgents.Replicas;
 using System.Diagnostics;
 using ControlPlane.Contracts.Security;
 using ControlPlane.Contracts.V1;
@@ -89,7 +90,8 @@ public sealed class AgentLifecycleTests(ControlPlaneFixture plane) : IClassFixtu
             InitialBackoff = TimeSpan.FromMilliseconds(20),
             MaxBackoff = TimeSpan.FromMilliseconds(100),
         };
-        var agent = new NodeAgent(options, plane.Channel.CreateCallInvoker(), new SimulatedTelemetrySource("backoff-node-cs3", true, 44_000_000_000, new Random(1)),
+        var agent = new NodeAgent(options, plane.Channel.CreateCallInvoker(), new SimulatedTelemetrySource("backoff-node-cs3", true, 44_000_000_000,
+                new SimulatedReplicaHost("backoff-node", ["backoff-node-cs3"], 25e9, TimeProvider.System), new Random(1)),
             TimeProvider.System, new Random(1), NullLogger.Instance);
         using var stop = new CancellationTokenSource();
         var run = agent.RunAsync(stop.Token);

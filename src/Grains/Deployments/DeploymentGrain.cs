@@ -306,7 +306,8 @@ public sealed partial class DeploymentGrain(
         {
             var command = new NodeCommand($"load-{replica.ReplicaId}-{Guid.NewGuid():N}", NodeCommandKind.LoadReplica, time.GetUtcNow(), "", null,
                 new ReplicaCommand(replica.ReplicaId, Name, definition.Model, weightsBytes, group.AcceleratorIds, replica.Slots,
-                    performance.SingleStreamTokensPerSecond, performance.BatchSlowdown));
+                    performance.SingleStreamTokensPerSecond, performance.BatchSlowdown, performance.PrefillTokensPerSecond,
+                    TimeSpan.FromSeconds(performance.FirstTokenOverheadSeconds)));
             return (group.NodeId, Outcome: await GrainFactory.GetGrain<INodeGrain>(group.NodeId).SendCommandAsync(command, _options.CommandTimeout));
         }));
 

@@ -25,6 +25,8 @@ public enum NodeCommandKind
 /// <param name="Slots">Concurrent streams it serves.</param>
 /// <param name="DecodeTokensPerSecond">Predicted single-stream decode speed (the performance model's).</param>
 /// <param name="BatchSlowdown">Predicted per-stream slowdown per extra stream.</param>
+/// <param name="PrefillTokensPerSecond">Predicted prompt tokens processed per second.</param>
+/// <param name="FirstTokenOverhead">Predicted fixed time before the first token beyond prefill.</param>
 [GenerateSerializer, Immutable]
 public sealed record ReplicaCommand(
     [property: Id(0)] string ReplicaId,
@@ -34,7 +36,9 @@ public sealed record ReplicaCommand(
     [property: Id(4)] IReadOnlyList<string> AcceleratorIds,
     [property: Id(5)] int Slots,
     [property: Id(6)] double DecodeTokensPerSecond,
-    [property: Id(7)] double BatchSlowdown);
+    [property: Id(7)] double BatchSlowdown,
+    [property: Id(8)] double PrefillTokensPerSecond = 0,
+    [property: Id(9)] TimeSpan FirstTokenOverhead = default);
 
 /// <summary>One command sent down a node's stream.</summary>
 [GenerateSerializer, Immutable]

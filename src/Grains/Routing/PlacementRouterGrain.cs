@@ -40,7 +40,7 @@ public sealed class PlacementRouterGrain(
         var routes = _routes;
         if (routes is null)
         {
-            return PlacementResult.NotPlaced(PlacementOutcome.Rejected, RejectionReason.NoReplicas,
+            return PlacementResult.NotPlaced(PlacementOutcome.Rejected, RejectionReason.UnknownDeployment,
                 $"deployment '{ask.Deployment}' does not exist", LatencyClass.Interactive, TimeSpan.Zero, DecisionExplanation.None);
         }
 

@@ -1,4 +1,5 @@
 using ControlPlane.Contracts.V1;
+using ControlPlane.HardwareAgents.Replicas;
 using ControlPlane.HardwareAgents.Telemetry;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -16,6 +17,7 @@ public sealed partial class NodeAgent
     private readonly NodeAgentOptions _options;
     private readonly AgentService.AgentServiceClient _client;
     private readonly ITelemetrySource _telemetry;
+    private readonly IReplicaHost? _replicas;
     private readonly TimeProvider _time;
     private readonly ReconnectBackoff _backoff;
     private readonly ILogger _logger;
@@ -27,10 +29,14 @@ public sealed partial class NodeAgent
     private int _connections;
     private TimeSpan _heartbeatInterval = TimeSpan.FromSeconds(5);
 
-    /// <summary>Creates an agent over <paramref name="callInvoker"/> (a channel shared by many simulated nodes is fine).</summary>
-    public NodeAgent(NodeAgentOptions options, CallInvoker callInvoker, ITelemetrySource telemetry, TimeProvider time, Random random, ILogger logger)
+    /// <summary>
+    /// Creates an agent over <paramref name="callInvoker"/> (a channel shared by many simulated nodes is fine).
+    /// <paramref name="replicas"/> runs the replicas the control plane asks for; without one, load commands are refused.
+    /// </summary>
+    public NodeAgent(NodeAgentOptions options, CallInvoker callInvoker, ITelemetrySource telemetry, TimeProvider time, Random random, ILogger logger, IReplicaHost? replicas = null)
     {
         _options = options;
+        _replicas = replicas;
         _client = new AgentService.AgentServiceClient(callInvoker);
         _telemetry = telemetry;
         _time = time;
@@ -143,11 +149,20 @@ public sealed partial class NodeAgent
         LastStatus = null;
         LogConnected(_logger, NodeId, welcome.AcceleratorIds.Count, _heartbeatInterval.TotalSeconds);
 
+        // Replica states go up this stream from now on; a fresh connection re-reports every replica, so a
+        // restarted silo learns what is loaded here.
+        _replicas?.AttachReporter(status => WriteAsync(call, new AgentMessage { ReplicaStatus = status }));
+        foreach (var status in _replicas?.Statuses() ?? [])
+        {
+            await WriteAsync(call, new AgentMessage { ReplicaStatus = status }).ConfigureAwait(false);
+        }
+
         using var streamEnded = CancellationTokenSource.CreateLinkedTokenSource(stopOrKill);
         var commands = HandleCommandsAsync(call, _kill.Token); // keeps reading through a graceful stop until the server closes
         var heartbeats = HeartbeatAsync(call, streamEnded.Token);
         await Task.WhenAny(commands, heartbeats, stopped).ConfigureAwait(false);
         streamEnded.Cancel();
+        _replicas?.AttachReporter(null);
 
         // Not "which task finished first": a stop cancels the heartbeat loop through the linked token,
         // and that cancellation may complete before the stop task itself does.
@@ -190,11 +205,20 @@ public sealed partial class NodeAgent
             {
                 Command.BodyOneofCase.Ping => new CommandResult { CommandId = command.CommandId, Success = true, Message = "pong" },
                 Command.BodyOneofCase.ConfigUpdate => ApplyConfig(command),
+                Command.BodyOneofCase.LoadReplica => _replicas?.Load(command.CommandId, command.LoadReplica) ?? NoBackend(command),
+                Command.BodyOneofCase.UnloadReplica => _replicas?.Unload(command.CommandId, command.UnloadReplica) ?? NoBackend(command),
                 _ => new CommandResult { CommandId = command.CommandId, Success = false, Message = $"this agent does not support {command.BodyCase} commands" },
             };
             await WriteAsync(call, new AgentMessage { CommandResult = result }).ConfigureAwait(false);
         }
     }
+
+    private static CommandResult NoBackend(Command command) => new()
+    {
+        CommandId = command.CommandId,
+        Success = false,
+        Message = "this agent has no inference backend to run replicas on; run it with one, or cordon its accelerators",
+    };
 
     private CommandResult ApplyConfig(Command command)
     {

@@ -1,6 +1,7 @@
 using ControlPlane.Contracts.Security;
 using ControlPlane.Contracts.V1;
 using ControlPlane.HardwareAgents.Connection;
+using ControlPlane.HardwareAgents.Replicas;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Logging;
 
@@ -29,6 +30,12 @@ public sealed class SimulatedFleetOptions
 
     /// <summary>Prefix of node ids, so two simulated fleets can share a cluster.</summary>
     public string NamePrefix { get; init; } = "sim";
+
+    /// <summary>
+    /// How fast a simulated node loads weights, bytes per second. Default 25 GB/s (a few NVMe drives or a
+    /// fast network fetch), so a 64 GB model loads in about 2.6 s.
+    /// </summary>
+    public double LoadBytesPerSecond { get; init; } = 25e9;
 }
 
 /// <summary>
@@ -47,11 +54,13 @@ public sealed class SimulatedFleet : IAsyncDisposable
 
     private readonly GrpcChannel _channel;
     private readonly List<(NodeAgent Agent, Task Run, CancellationTokenSource Stop)> _running = [];
+    private readonly Dictionary<string, SimulatedReplicaHost> _hosts;
 
-    private SimulatedFleet(GrpcChannel channel, IReadOnlyList<NodeAgent> agents)
+    private SimulatedFleet(GrpcChannel channel, IReadOnlyList<NodeAgent> agents, Dictionary<string, SimulatedReplicaHost> hosts)
     {
         _channel = channel;
         Agents = agents;
+        _hosts = hosts;
     }
 
     /// <summary>One agent per simulated node.</summary>
@@ -73,6 +82,7 @@ public sealed class SimulatedFleet : IAsyncDisposable
         var logger = loggers.CreateLogger<NodeAgent>();
         var random = new Random(options.Seed);
         var agents = new List<NodeAgent>();
+        var hosts = new Dictionary<string, SimulatedReplicaHost>(StringComparer.Ordinal);
         for (var i = 0; i < options.Wafers + options.GpuNodes; i++)
         {
             var isWafer = i < options.Wafers;
@@ -96,11 +106,30 @@ public sealed class SimulatedFleet : IAsyncDisposable
                 AgentVersion = "simulated",
             };
             var memory = isWafer ? spec.MemoryBytes : spec.Gpus.Sum(g => g.MemoryBytes);
-            var telemetry = new SimulatedTelemetrySource(spec.AcceleratorId, isWafer, memory, new Random(random.Next()));
-            agents.Add(new NodeAgent(agentOptions, channel.CreateCallInvoker(), telemetry, time, new Random(random.Next()), logger));
+            var host = new SimulatedReplicaHost(nodeId, [spec.AcceleratorId], options.LoadBytesPerSecond, time);
+            hosts.Add(nodeId, host);
+            var telemetry = new SimulatedTelemetrySource(spec.AcceleratorId, isWafer, memory, host, new Random(random.Next()));
+            agents.Add(new NodeAgent(agentOptions, channel.CreateCallInvoker(), telemetry, time, new Random(random.Next()), logger, host));
         }
 
-        return new SimulatedFleet(channel, agents);
+        return new SimulatedFleet(channel, agents, hosts);
+    }
+
+    /// <summary>
+    /// Serves one request at a simulated replica's endpoint (<c>sim://{node}/{replica}</c>, as placement
+    /// returned it), for as long as the performance model says it takes. False when the endpoint is
+    /// unknown, the replica is not ready, or every slot there is busy.
+    /// </summary>
+    public Task<bool> ServeAsync(string endpoint, int promptTokens, int outputTokens, CancellationToken cancellationToken)
+    {
+        const string scheme = "sim://";
+        if (!endpoint.StartsWith(scheme, StringComparison.Ordinal) || endpoint[scheme.Length..].Split('/') is not [var node, var replica]
+            || !_hosts.TryGetValue(node, out var host))
+        {
+            return Task.FromResult(false);
+        }
+
+        return host.ServeAsync(replica, promptTokens, outputTokens, cancellationToken);
     }
 
     /// <summary>Starts every agent.</summary>

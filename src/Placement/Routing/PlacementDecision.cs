@@ -43,6 +43,9 @@ public enum RejectionReason
 
     /// <summary>Only replicas that would miss the SLO had room (spillover refused).</summary>
     SloUnattainable,
+
+    /// <summary>No deployment has the requested name.</summary>
+    UnknownDeployment,
 }
 
 /// <summary>A candidate that passed every filter, with its total score.</summary>

@@ -1,5 +1,6 @@
 using ControlPlane.Contracts.Security;
 using ControlPlane.Grains.Accelerators;
+using ControlPlane.Grains.Deployments;
 using ControlPlane.Grains.Fleet;
 using ControlPlane.Grains.Nodes;
 using ControlPlane.Silos.Metrics;
@@ -109,6 +110,7 @@ public sealed partial class AgentGrpcService(
         metrics.OpenStreams.Inc();
         LogStreamOpened(logger, nodeId, owned.Count);
         var how = "dropped";
+        var reported = new Dictionary<(string Replica, string Accelerator), V1.ReplicaStatus.Types.State>();
         RpcException Refused(RpcException error)
         {
             how = "error";
@@ -137,6 +139,9 @@ public sealed partial class AgentGrpcService(
                         break;
                     case V1.AgentMessage.BodyOneofCase.CommandResult:
                         connection.Complete(message.CommandResult);
+                        break;
+                    case V1.AgentMessage.BodyOneofCase.ReplicaStatus:
+                        await AcceptReplicaStatusAsync(node, owned, reported, message.ReplicaStatus, cancellation);
                         break;
                     case V1.AgentMessage.BodyOneofCase.Goodbye:
                         how = "goodbye";
@@ -210,6 +215,51 @@ public sealed partial class AgentGrpcService(
         }
 
         metrics.TelemetryReports.Inc();
+    }
+
+    // Readiness changes go to the deployment; repeated reports of the same state (the agent's periodic
+    // load figures) stop here, so a busy node does not flood its deployments' grains.
+    private async Task AcceptReplicaStatusAsync(
+        INodeGrain node, HashSet<string> owned, Dictionary<(string, string), V1.ReplicaStatus.Types.State> reported, V1.ReplicaStatus status, CancellationToken cancellation)
+    {
+        var violations = new FieldViolations();
+        ResourceIds.Check(violations, status.ReplicaId, "replica_status.replica_id");
+        PlacementRequestValidator.Deployment(status.Deployment, "replica_status.deployment", violations);
+        ResourceIds.Check(violations, status.AcceleratorId, "replica_status.accelerator_id");
+        violations.Check(status.State != V1.ReplicaStatus.Types.State.Unspecified && System.Enum.IsDefined(status.State), "replica_status.state",
+            $"must be LOADING, READY, FAILED or UNLOADED (got {(int)status.State})");
+        violations.Check(status.Message.Length <= 1024, "replica_status.message", $"must be at most 1024 characters (got {status.Message.Length})");
+        violations.Check(status.Endpoint.Length <= 256, "replica_status.endpoint", $"must be at most 256 characters (got {status.Endpoint.Length})");
+        violations.ThrowIfAny();
+        if (!owned.Contains(status.AcceleratorId))
+        {
+            owned.UnionWith(await node.GetAcceleratorIdsAsync().WaitAsync(cancellation));
+            if (!owned.Contains(status.AcceleratorId))
+            {
+                throw FieldViolations.Single(StatusCode.PermissionDenied, "replica_status.accelerator_id",
+                    $"accelerator '{status.AcceleratorId}' is not one of this node's; a node reports only on its own accelerators");
+            }
+        }
+
+        var key = (status.ReplicaId, status.AcceleratorId);
+        if (reported.TryGetValue(key, out var last) && last == status.State)
+        {
+            return;
+        }
+
+        reported[key] = status.State;
+        var state = status.State switch
+        {
+            V1.ReplicaStatus.Types.State.Loading => ReplicaState.Loading,
+            V1.ReplicaStatus.Types.State.Ready => ReplicaState.Ready,
+            V1.ReplicaStatus.Types.State.Failed => ReplicaState.Failed,
+            _ => ReplicaState.Unloading,
+        };
+        if (state != ReplicaState.Unloading)
+        {
+            await grains.GetGrain<IDeploymentGrain>(status.Deployment)
+                .ReportReplicaAsync(status.ReplicaId, status.AcceleratorId, state, status.Message, status.Endpoint).WaitAsync(cancellation);
+        }
     }
 
     private static RpcException TelemetryRefusal(string nodeId, string acceleratorId, AcceleratorRefusal refusal) =>

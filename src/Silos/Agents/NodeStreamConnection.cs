@@ -99,8 +99,26 @@ public sealed class NodeStreamConnection(string nodeId, IServerStreamWriter<V1.S
                 }
 
                 break;
+            case NodeCommandKind.LoadReplica when command.Replica is { } replica:
+                wire.LoadReplica = new V1.LoadReplica
+                {
+                    ReplicaId = replica.ReplicaId,
+                    Deployment = replica.Deployment,
+                    Model = replica.Model,
+                    WeightsBytes = replica.WeightsBytes,
+                    AcceleratorIds = { replica.AcceleratorIds },
+                    Slots = replica.Slots,
+                    DecodeTokensPerSecond = replica.DecodeTokensPerSecond,
+                    BatchSlowdown = replica.BatchSlowdown,
+                    PrefillTokensPerSecond = replica.PrefillTokensPerSecond,
+                    FirstTokenOverhead = Duration.FromTimeSpan(replica.FirstTokenOverhead),
+                };
+                break;
+            case NodeCommandKind.UnloadReplica when command.Replica is { } replica:
+                wire.UnloadReplica = new V1.UnloadReplica { ReplicaId = replica.ReplicaId, AcceleratorIds = { replica.AcceleratorIds } };
+                break;
             default:
-                throw new ArgumentOutOfRangeException(nameof(command), command.Kind, "unknown command kind");
+                throw new ArgumentOutOfRangeException(nameof(command), command.Kind, "unknown command kind, or a replica command without its replica");
         }
 
         return wire;

@@ -1,6 +1,10 @@
 using ControlPlane.Grains.Fleet;
 using ControlPlane.Grains.FleetIndex;
+using ControlPlane.Grains.Routing;
 using ControlPlane.Placement.Hardware;
+using ControlPlane.Placement.Performance;
+using ControlPlane.Silos.Deployments;
+using ControlPlane.Silos.PlacementApi;
 using ControlPlane.Silos.Agents;
 using ControlPlane.Silos.Fleet;
 using ControlPlane.Silos.Metrics;
@@ -37,7 +41,8 @@ public static class ControlPlaneHost
         BindValidated<FleetOptions>(builder, FleetOptions.SectionName, new FleetOptionsValidator(), out var fleetErrors);
         BindValidated<AuthOptions>(builder, AuthOptions.SectionName, new AuthOptionsValidator(), out var authErrors);
         var hardware = BindValidated<HardwareOptions>(builder, HardwareOptions.SectionName, new HardwareOptionsValidator(), out var hardwareErrors);
-        var all = errors.Concat(clusterErrors).Concat(fleetErrors).Concat(authErrors).Concat(hardwareErrors).ToList();
+        BindValidated<PlacementOptions>(builder, PlacementOptions.SectionName, new PlacementOptionsValidator(), out var placementErrors);
+        var all = errors.Concat(clusterErrors).Concat(fleetErrors).Concat(authErrors).Concat(hardwareErrors).Concat(placementErrors).ToList();
         if (all.Count > 0)
         {
             throw new InvalidConfigurationException(all);
@@ -47,6 +52,8 @@ public static class ControlPlaneHost
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(hardware.BuildCatalogue(HardwareCatalogue.Default));
         services.AddSingleton<RegisterRequestValidator>();
+        services.AddSingleton<PlacementRequestValidator>();
+        services.AddSingleton(PerformanceModel.Default);
         services.AddSingleton<TokenAuthenticator>();
         services.AddSingleton<FleetIndexReader>();
         services.AddSingleton(new ControlPlaneMetrics(new CollectorRegistry()));
@@ -88,6 +95,8 @@ public static class ControlPlaneHost
         app.Services.GetRequiredService<FleetGauges>().Attach();
         app.MapGrpcService<AgentGrpcService>();
         app.MapGrpcService<FleetGrpcService>();
+        app.MapGrpcService<DeploymentGrpcService>();
+        app.MapGrpcService<PlacementGrpcService>();
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();
         app.MapGet("/healthz", () => Results.Text("ok\n"));

@@ -147,3 +147,47 @@ internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
         return errors.Result();
     }
 }
+
+/// <summary>Validates <see cref="ControlPlane.Grains.Routing.PlacementOptions"/> at start-up.</summary>
+internal sealed class PlacementOptionsValidator : IValidateOptions<ControlPlane.Grains.Routing.PlacementOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ControlPlane.Grains.Routing.PlacementOptions options)
+    {
+        var errors = new ConfigurationErrors(ControlPlane.Grains.Routing.PlacementOptions.SectionName);
+        errors.Check(options.PlacementLease >= TimeSpan.FromSeconds(1) && options.PlacementLease <= TimeSpan.FromHours(24), nameof(options.PlacementLease),
+            $"must be 1 second..24 hours (got {options.PlacementLease})");
+        errors.Check(options.RouteRefreshInterval > TimeSpan.Zero && options.RouteRefreshInterval <= TimeSpan.FromMinutes(1), nameof(options.RouteRefreshInterval),
+            $"must be more than 0 and at most 1 minute (got {options.RouteRefreshInterval})");
+        errors.Check(options.ReconcileInterval > TimeSpan.Zero && options.ReconcileInterval <= TimeSpan.FromMinutes(10), nameof(options.ReconcileInterval),
+            $"must be more than 0 and at most 10 minutes (got {options.ReconcileInterval})");
+        errors.Check(options.CommandTimeout > TimeSpan.Zero && options.CommandTimeout <= TimeSpan.FromMinutes(5), nameof(options.CommandTimeout),
+            $"must be more than 0 and at most 5 minutes (got {options.CommandTimeout})");
+        errors.Check(options.ReservationAttempts is >= 1 and <= 16, nameof(options.ReservationAttempts), $"must be 1..16 (got {options.ReservationAttempts})");
+        errors.Check(options.MaxQueueWait >= TimeSpan.Zero && options.MaxQueueWait <= TimeSpan.FromMinutes(10), nameof(options.MaxQueueWait),
+            $"must be 0..10 minutes (got {options.MaxQueueWait})");
+        errors.Check(options.Engine.SampledPerClass is >= 1 and <= 64, "Engine:SampledPerClass", $"must be 1..64 (got {options.Engine.SampledPerClass})");
+        errors.Check(options.Engine.Alternatives is >= 1 and <= 16, "Engine:Alternatives", $"must be 1..16 (got {options.Engine.Alternatives})");
+        foreach (var (weightName, weight) in new[]
+        {
+            (nameof(options.Weights.SloHeadroom), options.Weights.SloHeadroom), (nameof(options.Weights.Load), options.Weights.Load),
+            (nameof(options.Weights.SessionAffinity), options.Weights.SessionAffinity), (nameof(options.Weights.PoolPreference), options.Weights.PoolPreference),
+            (nameof(options.Weights.OpportunityCost), options.Weights.OpportunityCost),
+        })
+        {
+            errors.Check(weight is >= 0 and <= 1000, $"Weights:{weightName}", $"must be 0..1000 (got {weight})");
+        }
+
+        errors.Check(options.Plans.Count > 0, nameof(options.Plans), "must name at least one plan");
+        foreach (var (plan, limits) in options.Plans)
+        {
+            errors.Check(ControlPlane.Placement.Deployments.DeploymentSpec.IsValidName(plan), $"Plans:{plan}",
+                "is not a valid plan name: 1..63 lowercase letters, digits, '-' or '.'");
+            foreach (var (key, message) in limits.Validate())
+            {
+                errors.Check(false, $"Plans:{plan}:{key}", message);
+            }
+        }
+
+        return errors.Result();
+    }
+}

@@ -1,3 +1,8 @@
+using ControlPlane.Grains.Accelerators;
+using ControlPlane.Grains.Routing;
+using ControlPlane.Placement.Deployments;
+using ControlPlane.Placement.Hardware;
+using ControlPlane.Silos.PlacementApi;
 using Prometheus;
 
 namespace ControlPlane.Silos.Metrics;
@@ -33,7 +38,29 @@ public sealed class ControlPlaneMetrics
             "Output tokens per second reported by the accelerators of each pool.", "pool", "hardware_class");
         PoolUtilization = factory.CreateGauge("controlplane_pool_utilization_ratio",
             "Mean compute utilisation (0..1) of the live accelerators of each pool.", "pool", "hardware_class");
+        Placements = factory.CreateCounter("controlplane_placements_total",
+            "Placement decisions by outcome (placed, queued, rejected), reason, latency class and hardware class.", "outcome", "reason", "latency_class", "hardware_class");
+        CompletedTokens = factory.CreateCounter("controlplane_completed_tokens_total",
+            "Tokens (prompt + output) reported by Complete, by hardware class.", "hardware_class");
     }
+
+    /// <summary>Placement decisions.</summary>
+    public Counter Placements { get; }
+
+    /// <summary>Tokens metered on completion.</summary>
+    public Counter CompletedTokens { get; }
+
+    /// <summary>Counts one placement result.</summary>
+    public void CountPlacement(PlacementResult result) =>
+        Placements.WithLabels(
+            result.DryRun ? "dry_run" : result.Outcome.ToString().ToLowerInvariant(),
+            result.Placed ? "none" : PlacementContract.ReasonName(result.Reason).ToLowerInvariant(),
+            result.LatencyClass == LatencyClass.LongHorizon ? "long_horizon" : "interactive",
+            result.Placed ? AcceleratorRegistration.PoolClassName(result.HardwareClass) : "none").Inc();
+
+    /// <summary>Counts tokens of one completion.</summary>
+    public void CountCompletion(HardwareClass hardwareClass, long tokens) =>
+        CompletedTokens.WithLabels(AcceleratorRegistration.PoolClassName(hardwareClass)).Inc(tokens);
 
     /// <summary>The registry <c>/metrics</c> serves.</summary>
     public CollectorRegistry Registry { get; }

@@ -15,6 +15,12 @@ public static class MethodAccessPolicy
         _ when method.StartsWith("/controlplane.v1.AgentService/", StringComparison.Ordinal) => [CallerRole.Agent],
         "/controlplane.v1.FleetService/PingNode" => [CallerRole.Operator],
         _ when method.StartsWith("/controlplane.v1.FleetService/", StringComparison.Ordinal) => [CallerRole.Operator, CallerRole.Viewer],
+        "/controlplane.v1.DeploymentService/GetDeployment" or "/controlplane.v1.DeploymentService/ListDeployments" => [CallerRole.Operator, CallerRole.Viewer],
+        _ when method.StartsWith("/controlplane.v1.DeploymentService/", StringComparison.Ordinal) => [CallerRole.Operator],
+
+        // Operators and viewers may ask for dry runs (explanations); the service refuses them anything else.
+        "/controlplane.v1.PlacementService/Place" or "/controlplane.v1.PlacementService/PlaceStream" => [CallerRole.Gateway, CallerRole.Operator, CallerRole.Viewer],
+        _ when method.StartsWith("/controlplane.v1.PlacementService/", StringComparison.Ordinal) => [CallerRole.Gateway],
         _ => null,
     };
 }

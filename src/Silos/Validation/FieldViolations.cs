@@ -11,6 +11,9 @@ public sealed class FieldViolations
 {
     private readonly BadRequest _badRequest = new();
 
+    /// <summary>Violations recorded so far.</summary>
+    public int Count => _badRequest.FieldViolations.Count;
+
     /// <summary>Whether any violation was recorded.</summary>
     public bool Any => _badRequest.FieldViolations.Count > 0;
 

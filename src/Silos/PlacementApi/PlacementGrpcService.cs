@@ -1,0 +1,238 @@
+using System.Collections.Concurrent;
+using ControlPlane.Contracts.Security;
+using ControlPlane.Grains.Sessions;
+using ControlPlane.Silos.Metrics;
+using ControlPlane.Silos.Security;
+using ControlPlane.Silos.Validation;
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
+using V1 = ControlPlane.Contracts.V1;
+
+namespace ControlPlane.Silos.PlacementApi;
+
+/// <summary>
+/// The gateway's placement API: validates each request, hands it to the session grain, and maps the
+/// outcome to a reply or a gRPC error with the right code and retry hint.
+/// </summary>
+public sealed class PlacementGrpcService(
+    IGrainFactory grains,
+    PlacementRequestValidator validator,
+    ControlPlaneMetrics metrics) : V1.PlacementService.PlacementServiceBase
+{
+    /// <summary>Requests one PlaceStream works on at once; more wait for a free turn (back-pressure).</summary>
+    public const int MaxInFlightPerStream = 256;
+
+    /// <inheritdoc />
+    public override async Task<V1.PlaceResponse> Place(V1.PlaceRequest request, ServerCallContext context)
+    {
+        var violations = new FieldViolations();
+        validator.Check(request, violations);
+        violations.ThrowIfAny();
+        RequireGatewayUnlessDryRun(context, request.DryRun);
+        return await PlaceAsync(request, context.CancellationToken);
+    }
+
+    /// <inheritdoc />
+    public override async Task<V1.CompleteResponse> Complete(V1.CompleteRequest request, ServerCallContext context)
+    {
+        var violations = new FieldViolations();
+        validator.Check(request, violations);
+        violations.ThrowIfAny();
+        return await CompleteAsync(request, context.CancellationToken);
+    }
+
+    /// <inheritdoc />
+    public override async Task<V1.RenewResponse> Renew(V1.RenewRequest request, ServerCallContext context)
+    {
+        var violations = new FieldViolations();
+        validator.Check(request, violations);
+        violations.ThrowIfAny();
+        return await RenewAsync(request, context.CancellationToken);
+    }
+
+    /// <inheritdoc />
+    public override async Task PlaceStream(IAsyncStreamReader<V1.PlacementStreamRequest> requestStream, IServerStreamWriter<V1.PlacementStreamResponse> responseStream, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        using var turns = new SemaphoreSlim(MaxInFlightPerStream);
+        using var writeLock = new SemaphoreSlim(1, 1);
+        var inFlight = new ConcurrentDictionary<string, Task>(StringComparer.Ordinal);
+        var ct = context.CancellationToken;
+
+        async Task ReplyAsync(V1.PlacementStreamResponse response)
+        {
+            await writeLock.WaitAsync(ct);
+            try
+            {
+                await responseStream.WriteAsync(response, ct);
+            }
+            finally
+            {
+                writeLock.Release();
+            }
+        }
+
+        await foreach (var item in requestStream.ReadAllAsync(ct))
+        {
+            var id = item.CorrelationId;
+            if (id.Length is 0 or > 64 || !inFlight.TryAdd(id, Task.CompletedTask))
+            {
+                await ReplyAsync(new V1.PlacementStreamResponse
+                {
+                    CorrelationId = id.Length > 64 ? id[..64] : id,
+                    Error = new V1.StreamError
+                    {
+                        Code = (int)Code.InvalidArgument,
+                        Message = id.Length is 0 or > 64 ? "correlation_id must be 1..64 characters" : $"correlation_id '{id}' is already in flight on this stream",
+                        Fields = { "correlation_id" },
+                    },
+                });
+                continue;
+            }
+
+            await turns.WaitAsync(ct);
+            inFlight[id] = Task.Run(async () =>
+            {
+                try
+                {
+                    await ReplyAsync(await HandleAsync(item, caller, ct));
+                }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                {
+                    // The stream is closing; nobody is left to answer.
+                }
+                finally
+                {
+                    inFlight.TryRemove(id, out _);
+                    turns.Release();
+                }
+            }, CancellationToken.None);
+        }
+
+        // The client finished sending: answer what is still in flight before ending the stream.
+        await Task.WhenAll(inFlight.Values);
+    }
+
+    private async Task<V1.PlacementStreamResponse> HandleAsync(V1.PlacementStreamRequest item, CallerIdentity caller, CancellationToken ct)
+    {
+        var response = new V1.PlacementStreamResponse { CorrelationId = item.CorrelationId };
+        try
+        {
+            var violations = new FieldViolations();
+            switch (item.BodyCase)
+            {
+                case V1.PlacementStreamRequest.BodyOneofCase.Place:
+                    validator.Check(item.Place, violations, "place.");
+                    violations.ThrowIfAny();
+                    if (caller.Role != CallerRole.Gateway && !item.Place.DryRun)
+                    {
+                        throw NotGateway(caller);
+                    }
+
+                    response.Placed = await PlaceAsync(item.Place, ct);
+                    break;
+                case V1.PlacementStreamRequest.BodyOneofCase.Complete:
+                    validator.Check(item.Complete, violations, "complete.");
+                    violations.ThrowIfAny();
+                    response.Completed = await CompleteAsync(item.Complete, ct);
+                    break;
+                case V1.PlacementStreamRequest.BodyOneofCase.Renew:
+                    validator.Check(item.Renew, violations, "renew.");
+                    violations.ThrowIfAny();
+                    response.Renewed = await RenewAsync(item.Renew, ct);
+                    break;
+                default:
+                    violations.Add("body", "must be one of place, complete or renew");
+                    violations.ThrowIfAny();
+                    break;
+            }
+        }
+        catch (RpcException ex)
+        {
+            response.Error = ToStreamError(ex);
+        }
+
+        return response;
+    }
+
+    private async Task<V1.PlaceResponse> PlaceAsync(V1.PlaceRequest request, CancellationToken ct)
+    {
+        var outcome = await grains.GetGrain<ISessionGrain>(request.SessionId).PlaceAsync(PlacementContract.ToDomain(request)).WaitAsync(ct);
+        if (outcome.Refusal != SessionRefusal.None)
+        {
+            throw PlacementContract.ToException(outcome.Refusal, outcome.Message);
+        }
+
+        var result = outcome.Result!;
+        metrics.CountPlacement(result);
+        if (!result.Placed)
+        {
+            throw PlacementContract.ToException(result);
+        }
+
+        return PlacementContract.ToContract(result);
+    }
+
+    private async Task<V1.CompleteResponse> CompleteAsync(V1.CompleteRequest request, CancellationToken ct)
+    {
+        var outcome = await grains.GetGrain<ISessionGrain>(request.SessionId)
+            .CompleteAsync(request.TenantId, request.PlacementId, request.PromptTokens, request.OutputTokens).WaitAsync(ct);
+        if (outcome.Refusal != SessionRefusal.None)
+        {
+            throw PlacementContract.ToException(outcome.Refusal, outcome.Message);
+        }
+
+        if (!outcome.AlreadyCompleted)
+        {
+            metrics.CountCompletion(outcome.HardwareClass, (long)request.PromptTokens + request.OutputTokens);
+        }
+
+        return new V1.CompleteResponse { AlreadyCompleted = outcome.AlreadyCompleted, SessionWaferTokens = outcome.WaferTokens, SessionGpuTokens = outcome.GpuTokens };
+    }
+
+    private async Task<V1.RenewResponse> RenewAsync(V1.RenewRequest request, CancellationToken ct)
+    {
+        var renewed = await grains.GetGrain<ISessionGrain>(request.SessionId).RenewAsync(request.TenantId, request.PlacementId).WaitAsync(ct);
+        if (!renewed)
+        {
+            throw FieldViolations.Single(StatusCode.NotFound, "placement_id",
+                $"placement '{request.PlacementId}' is not active in session '{request.SessionId}' (completed, expired, or another tenant's)");
+        }
+
+        return new V1.RenewResponse { LeaseExpireTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow) };
+    }
+
+    private static void RequireGatewayUnlessDryRun(ServerCallContext context, bool dryRun)
+    {
+        var caller = context.Caller();
+        if (caller.Role != CallerRole.Gateway && !dryRun)
+        {
+            throw NotGateway(caller);
+        }
+    }
+
+    private static RpcException NotGateway(CallerIdentity caller) => new(new Grpc.Core.Status(StatusCode.PermissionDenied,
+        $"a {caller.Role.ToString().ToLowerInvariant()} token may only ask for dry runs (dry_run: true); placing needs a gateway token"));
+
+    private static V1.StreamError ToStreamError(RpcException ex)
+    {
+        var error = new V1.StreamError { Code = (int)ex.StatusCode, Message = ex.Status.Detail };
+        if (ex.GetRpcStatus() is { } status)
+        {
+            foreach (var detail in status.Details)
+            {
+                if (detail.TryUnpack(out RetryInfo retry))
+                {
+                    error.RetryAfter = retry.RetryDelay;
+                }
+                else if (detail.TryUnpack(out BadRequest bad))
+                {
+                    error.Fields.AddRange(bad.FieldViolations.Select(v => v.Field));
+                }
+            }
+        }
+
+        return error;
+    }
+}
