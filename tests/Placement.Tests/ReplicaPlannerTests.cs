@@ -17,8 +17,9 @@ public sealed class ReplicaPlannerTests
     private static AcceleratorCapacity GpuNode(string id, string zone, int free = 8, string rack = "r1") =>
         new(id, H200, zone, $"{zone}/{rack}", 8, free, true);
 
+    // No decode-speed SLO, so replica shapes here are set by memory alone.
     private static DeploymentSpec Spec(ModelShape shape, params HardwareClass[] classes) =>
-        FastCoderSpec(classes) with { Shape = shape, ContextWindowTokens = 8_192 };
+        FastCoderSpec(classes) with { Shape = shape, ContextWindowTokens = 8_192, Slo = new ServiceLevelObjective(TimeSpan.FromSeconds(1), 0, TimeSpan.FromMinutes(30)) };
 
     [Fact]
     public void Replicas_of_a_one_wafer_model_spread_across_zones()
@@ -110,5 +111,20 @@ public sealed class ReplicaPlannerTests
         var plan = Planner.Plan(Spec(ModelShape.Llama31_8B(), HardwareClass.WaferScale), 1, fleet, existing);
 
         Assert.Equal("b1", Assert.Single(plan.Assignments).AcceleratorIds[0]);
+    }
+
+    [Fact]
+    public void A_gpu_replica_widens_until_one_stream_meets_the_slo_speed()
+    {
+        var largeCoder = new ModelShape(400_000_000_000, 96, ModelPrecision.Fp8, 196_608);
+        var fleet = new[] { GpuNode("n1", "z-a"), GpuNode("n2", "z-b") };
+        var relaxed = Spec(largeCoder, HardwareClass.Gpu) with { Slo = new ServiceLevelObjective(TimeSpan.FromSeconds(5), 20, TimeSpan.FromMinutes(30)) };
+        var demanding = relaxed with { Slo = relaxed.Slo with { MinTokensPerSecond = 60 } };
+
+        var memoryBound = Planner.Plan(relaxed, 1, fleet, []);
+        var sloBound = Planner.Plan(demanding, 1, fleet, []);
+
+        Assert.Equal(4, memoryBound.Assignments.Single().DevicesPerAccelerator); // 480 GB over 141 GB GPUs: 4 hold it (~34 tok/s)
+        Assert.Equal(8, sloBound.Assignments.Single().DevicesPerAccelerator); // 60 tok/s needs the whole node (~67 tok/s)
     }
 }

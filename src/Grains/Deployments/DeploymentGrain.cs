@@ -270,7 +270,10 @@ public sealed partial class DeploymentGrain(
             State.Replicas.Add(replica);
             changed = true;
             LogReplicaPlaced(logger, Name, replica.ReplicaId, string.Join(",", replica.AcceleratorIds), replica.Sku);
-            await SendLoadAsync(replica, definition, spec.Shape.WeightsBytes);
+
+            // Not awaited: the agent reports progress through its stream, and that report must be able to
+            // reach this grain while the acknowledgement is still on its way.
+            SendLoadAsync(replica, definition, spec.Shape.WeightsBytes).Ignore();
         }
 
         State.PlacementProblems = problems;
@@ -300,6 +303,7 @@ public sealed partial class DeploymentGrain(
 
     private async Task SendLoadAsync(ReplicaRecord replica, DeploymentDefinition definition, long weightsBytes)
     {
+        await Task.Yield(); // let the reconcile turn finish first
         var sku = catalogue.TryGet(replica.Sku, out var s) ? s : null;
         var performance = sku is null ? default : model.Predict(definition.ToSpec().Shape, sku, replica.DevicesPerAccelerator * replica.AcceleratorIds.Count);
         var outcomes = await Task.WhenAll(ByNode(replica).Select(async group =>
@@ -323,11 +327,17 @@ public sealed partial class DeploymentGrain(
     {
         replica.State = ReplicaState.Unloading;
         LogReplicaRemoved(logger, Name, replica.ReplicaId, reason);
-        var unload = ByNode(replica).Select(group => GrainFactory.GetGrain<INodeGrain>(group.NodeId).SendCommandAsync(
-            new NodeCommand($"unload-{replica.ReplicaId}-{Guid.NewGuid():N}", NodeCommandKind.UnloadReplica, time.GetUtcNow(), "", null,
-                new ReplicaCommand(replica.ReplicaId, Name, "", 0, group.AcceleratorIds, 0, 0, 0)),
-            _options.CommandTimeout));
-        await Task.WhenAll(unload);
+
+        // Fire and forget, like loads: an agent that is down unloads nothing anyway, and its devices are
+        // freed here regardless (a returning agent is told again if it still serves the replica).
+        foreach (var group in ByNode(replica))
+        {
+            GrainFactory.GetGrain<INodeGrain>(group.NodeId).SendCommandAsync(
+                new NodeCommand($"unload-{replica.ReplicaId}-{Guid.NewGuid():N}", NodeCommandKind.UnloadReplica, time.GetUtcNow(), "", null,
+                    new ReplicaCommand(replica.ReplicaId, Name, "", 0, group.AcceleratorIds, 0, 0, 0)),
+                _options.CommandTimeout).Ignore();
+        }
+
         await Task.WhenAll(replica.AcceleratorIds.Select(id => GrainFactory.GetGrain<IAcceleratorGrain>(id).UnhostReplicaAsync(replica.ReplicaId)));
         State.Replicas.Remove(replica);
     }

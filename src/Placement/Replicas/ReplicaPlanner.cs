@@ -7,7 +7,8 @@ namespace ControlPlane.Placement.Replicas;
 /// <summary>
 /// Places a deployment's replicas on accelerators (DESIGN.md §5, replica placement). A wafer belongs to one
 /// replica at a time (layers are laid out across the whole wafer), and a model larger than one wafer's
-/// SRAM takes several wafers of one zone; a GPU replica takes a power-of-two number of GPUs of one node,
+/// SRAM takes several wafers of one zone; a GPU replica takes a power-of-two number of GPUs of one node
+/// (enough for the weights and KV headroom, widened until one stream meets the SLO's decode speed),
 /// best-fit so whole nodes stay free for large models. Replicas spread over zones, then racks, then
 /// nodes. When replicas do not fit, the plan says why for every class tried.
 /// </summary>
@@ -147,7 +148,7 @@ public sealed class ReplicaPlanner(PerformanceModel model)
         var tooBig = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var node in nodes)
         {
-            var needed = model.DevicesNeeded(deployment.Shape, node.Sku);
+            var needed = GpusFor(deployment, node);
             if (needed > node.Devices)
             {
                 tooBig.Add($"{node.Sku.Name} ({needed} GPUs needed, nodes have {node.Devices})");
@@ -190,6 +191,20 @@ public sealed class ReplicaPlanner(PerformanceModel model)
         }
 
         return best;
+    }
+
+    // The fewest GPUs that hold the weights, widened (tensor parallel, powers of two, up to the node) until
+    // one stream decodes at the SLO's minimum speed: memory sets the floor, the SLO the shape.
+    private int GpusFor(DeploymentSpec deployment, AcceleratorCapacity node)
+    {
+        var needed = model.DevicesNeeded(deployment.Shape, node.Sku);
+        while (needed < node.Devices && needed * 2 <= node.Devices
+               && model.Predict(deployment.Shape, node.Sku, needed).SingleStreamTokensPerSecond < deployment.Slo.MinTokensPerSecond)
+        {
+            needed *= 2;
+        }
+
+        return needed;
     }
 
     private static void Count(Dictionary<string, int> counts, string key) => counts[key] = counts.GetValueOrDefault(key) + 1;

@@ -111,6 +111,11 @@ public sealed partial class AgentGrpcService(
         LogStreamOpened(logger, nodeId, owned.Count);
         var how = "dropped";
         var reported = new Dictionary<(string Replica, string Accelerator), V1.ReplicaStatus.Types.State>();
+
+        // Replica reports go to deployment grains from their own loop, in order: the read loop must never
+        // wait on a deployment that is itself waiting for this node to answer a command.
+        var replicaReports = System.Threading.Channels.Channel.CreateUnbounded<V1.ReplicaStatus>(new() { SingleReader = true });
+        var forwarding = ForwardReplicaReportsAsync(replicaReports.Reader);
         RpcException Refused(RpcException error)
         {
             how = "error";
@@ -141,7 +146,7 @@ public sealed partial class AgentGrpcService(
                         connection.Complete(message.CommandResult);
                         break;
                     case V1.AgentMessage.BodyOneofCase.ReplicaStatus:
-                        await AcceptReplicaStatusAsync(node, owned, reported, message.ReplicaStatus, cancellation);
+                        await AcceptReplicaStatusAsync(node, owned, reported, replicaReports.Writer, message.ReplicaStatus, cancellation);
                         break;
                     case V1.AgentMessage.BodyOneofCase.Goodbye:
                         how = "goodbye";
@@ -185,6 +190,8 @@ public sealed partial class AgentGrpcService(
         }
         finally
         {
+            replicaReports.Writer.TryComplete();
+            await forwarding;
             metrics.OpenStreams.Dec();
             metrics.StreamsClosed.WithLabels(how).Inc();
             grains.DeleteObjectReference<INodeCommandObserver>(observer);
@@ -220,7 +227,8 @@ public sealed partial class AgentGrpcService(
     // Readiness changes go to the deployment; repeated reports of the same state (the agent's periodic
     // load figures) stop here, so a busy node does not flood its deployments' grains.
     private async Task AcceptReplicaStatusAsync(
-        INodeGrain node, HashSet<string> owned, Dictionary<(string, string), V1.ReplicaStatus.Types.State> reported, V1.ReplicaStatus status, CancellationToken cancellation)
+        INodeGrain node, HashSet<string> owned, Dictionary<(string, string), V1.ReplicaStatus.Types.State> reported,
+        System.Threading.Channels.ChannelWriter<V1.ReplicaStatus> forward, V1.ReplicaStatus status, CancellationToken cancellation)
     {
         var violations = new FieldViolations();
         ResourceIds.Check(violations, status.ReplicaId, "replica_status.replica_id");
@@ -248,17 +256,32 @@ public sealed partial class AgentGrpcService(
         }
 
         reported[key] = status.State;
-        var state = status.State switch
+        if (status.State != V1.ReplicaStatus.Types.State.Unloaded)
         {
-            V1.ReplicaStatus.Types.State.Loading => ReplicaState.Loading,
-            V1.ReplicaStatus.Types.State.Ready => ReplicaState.Ready,
-            V1.ReplicaStatus.Types.State.Failed => ReplicaState.Failed,
-            _ => ReplicaState.Unloading,
-        };
-        if (state != ReplicaState.Unloading)
+            forward.TryWrite(status);
+        }
+    }
+
+    private async Task ForwardReplicaReportsAsync(System.Threading.Channels.ChannelReader<V1.ReplicaStatus> reports)
+    {
+        await foreach (var status in reports.ReadAllAsync())
         {
-            await grains.GetGrain<IDeploymentGrain>(status.Deployment)
-                .ReportReplicaAsync(status.ReplicaId, status.AcceleratorId, state, status.Message, status.Endpoint).WaitAsync(cancellation);
+            var state = status.State switch
+            {
+                V1.ReplicaStatus.Types.State.Loading => ReplicaState.Loading,
+                V1.ReplicaStatus.Types.State.Ready => ReplicaState.Ready,
+                _ => ReplicaState.Failed,
+            };
+            try
+            {
+                await grains.GetGrain<IDeploymentGrain>(status.Deployment)
+                    .ReportReplicaAsync(status.ReplicaId, status.AcceleratorId, state, status.Message, status.Endpoint);
+            }
+            catch (Exception ex) when (ex is TimeoutException or OrleansException)
+            {
+                // The agent re-reports every replica when it reconnects; a lost report costs a reconnect at most.
+                LogReplicaReportFailed(logger, status.ReplicaId, ex.Message);
+            }
         }
     }
 
@@ -288,6 +311,9 @@ public sealed partial class AgentGrpcService(
             AcceleratorRefusal.GpuClaimedElsewhere => StatusCode.AlreadyExists,
             _ => StatusCode.FailedPrecondition, // decommissioned, hardware changed, illegal lifecycle move
         }, field, message);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Report on replica {ReplicaId} could not reach its deployment: {Error}")]
+    private static partial void LogReplicaReportFailed(ILogger logger, string replicaId, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} opened its stream ({Count} accelerators)")]
     private static partial void LogStreamOpened(ILogger logger, string nodeId, int count);

@@ -93,6 +93,10 @@ public static class ContractMapping
             StateChangeTime = Timestamp.FromDateTimeOffset(view.StateChangedAt),
         };
         accelerator.Gpus.AddRange(r.Gpus.Select(g => new V1.GpuDevice { Index = g.Index, Uuid = g.Uuid, Name = g.Name, MemoryBytes = g.MemoryBytes }));
+        accelerator.Replicas.AddRange(view.Replicas.Select(h => new V1.HostedReplica
+        {
+            ReplicaId = h.ReplicaId, Deployment = h.Deployment, Devices = h.Devices, Slots = h.Slots, ReservedSlots = h.ActiveStreams, Primary = h.IsPrimary,
+        }));
         if (view.LastHeartbeatAt is { } heartbeat)
         {
             accelerator.LastHeartbeatTime = Timestamp.FromDateTimeOffset(heartbeat);

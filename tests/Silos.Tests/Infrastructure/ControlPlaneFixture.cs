@@ -42,6 +42,11 @@ public sealed class ControlPlaneFixture : IAsyncLifetime
         $"--ControlPlane:Fleet:LeaseDuration={Lease}",
         "--ControlPlane:Fleet:LeaseCheckInterval=00:00:00.050",
         "--ControlPlane:Fleet:IndexPublishInterval=00:00:00.050",
+        "--ControlPlane:Placement:ReconcileInterval=00:00:00.200",
+        "--ControlPlane:Placement:RouteRefreshInterval=00:00:00.100",
+        "--ControlPlane:Placement:CommandTimeout=00:00:02",
+        "--ControlPlane:Placement:Plans:tiny:WaferTokensPerMinute=6000",
+        "--ControlPlane:Placement:Plans:tiny:GpuTokensPerMinute=6000",
         "--Logging:LogLevel:Default=Warning",
     ];
 
@@ -76,6 +81,12 @@ public sealed class ControlPlaneFixture : IAsyncLifetime
     public AgentService.AgentServiceClient Agents => new(Channel);
 
     public FleetService.FleetServiceClient Fleet => new(Channel);
+
+    public DeploymentService.DeploymentServiceClient Deployments => new(Channel);
+
+    public PlacementService.PlacementServiceClient Placement => new(Channel);
+
+    public Metadata Gateway => Auth(CallerRole.Gateway, "test-gateway");
 
     /// <summary>Lists every accelerator of the nodes whose ids start with <paramref name="prefix"/>.</summary>
     public async Task<IReadOnlyList<Accelerator>> ListAsync(string prefix)

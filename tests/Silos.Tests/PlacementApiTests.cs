@@ -1,0 +1,271 @@
+using ControlPlane.Cli;
+using ControlPlane.Contracts.Security;
+using ControlPlane.Contracts.V1;
+using ControlPlane.HardwareAgents.Simulation;
+using ControlPlane.Silos.Tests.Infrastructure;
+using Google.Rpc;
+using Grpc.Core;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ControlPlane.Silos.Tests;
+
+/// <summary>
+/// The placement path end to end over real gRPC: an operator declares deployments, simulated agents load
+/// the replicas and report them ready, a gateway places and completes work, the work runs on the nodes.
+/// </summary>
+public sealed class PlacementApiTests(ControlPlaneFixture plane) : IClassFixture<ControlPlaneFixture>, IAsyncLifetime
+{
+    private const string Fast = "fast";
+    private const string Large = "large";
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+    private SimulatedFleet _fleet = null!;
+
+    public async Task InitializeAsync()
+    {
+        _fleet = SimulatedFleet.Create(plane.GrpcAddress, DevelopmentSigningKey.Bytes,
+            new SimulatedFleetOptions { Wafers = 4, GpuNodes = 2, NamePrefix = "plc", GpuSku = "h200", LoadBytesPerSecond = 1e12 },
+            TimeProvider.System, NullLoggerFactory.Instance);
+        _fleet.Start();
+        await Eventually.Until(() => plane.ListAsync("plc"), l => l.Count == 6 && l.All(a => a.State == AcceleratorState.Active), Wait, "the fleet to be active");
+        await plane.Deployments.CreateDeploymentAsync(new CreateDeploymentRequest { RequestId = "init-fast", Deployment = Models.FastCoder(Fast) }, plane.Operator);
+        await plane.Deployments.CreateDeploymentAsync(new CreateDeploymentRequest { RequestId = "init-large", Deployment = Models.LargeCoder(Large) }, plane.Operator);
+        await Eventually.Until(() => plane.Deployments.GetDeploymentAsync(new GetDeploymentRequest { Name = Fast }, plane.Operator).ResponseAsync,
+            d => d.ReadyReplicas == 2, Wait, "both fast replicas to load");
+        await Eventually.Until(() => plane.Deployments.GetDeploymentAsync(new GetDeploymentRequest { Name = Large }, plane.Operator).ResponseAsync,
+            d => d.ReadyReplicas == 1, Wait, "the large replica to load");
+    }
+
+    public async Task DisposeAsync() => await _fleet.DisposeAsync();
+
+    [Fact]
+    public async Task Agents_load_replicas_and_report_them_ready_with_an_endpoint()
+    {
+        var fast = await plane.Deployments.GetDeploymentAsync(new GetDeploymentRequest { Name = Fast }, plane.Operator);
+
+        Assert.All(fast.Replicas, r =>
+        {
+            Assert.Equal(ReplicaState.ReplicaReady, r.State);
+            Assert.Equal(2, r.AcceleratorIds.Count); // 64 GB with KV headroom spans two 44 GB wafers
+            Assert.Equal("cs3", r.Sku);
+            Assert.StartsWith("sim://plc-wafer-", r.Endpoint);
+        });
+        Assert.NotEqual(fast.Replicas[0].Pool, fast.Replicas[1].Pool); // spread over both zones
+        Assert.Empty(fast.PlacementProblems);
+    }
+
+    [Fact]
+    public async Task An_interactive_turn_is_placed_on_a_wafer_runs_there_and_completes()
+    {
+        var placed = await plane.Placement.PlaceAsync(Models.Turn(Fast, "e2e-turn"), plane.Gateway);
+
+        Assert.Equal(HardwareClass.WaferScale, placed.Placement.HardwareClass);
+        Assert.Equal(LatencyClass.Interactive, placed.LatencyClass);
+        Assert.InRange(placed.Placement.PredictedTimeToFirstToken.ToTimeSpan(), TimeSpan.FromSeconds(0.2), TimeSpan.FromSeconds(1));
+        Assert.True(placed.Placement.PredictedTokensPerSecond > 1_000, $"{placed.Placement.PredictedTokensPerSecond} tok/s");
+        Assert.True(placed.Placement.LeaseExpireTime.ToDateTimeOffset() > DateTimeOffset.UtcNow);
+        Assert.True(await _fleet.ServeAsync(placed.Placement.Endpoint, 2_000, 300, CancellationToken.None));
+
+        var completed = await plane.Placement.CompleteAsync(new CompleteRequest
+        {
+            SessionId = "e2e-turn", TenantId = "tenant-a", PlacementId = placed.Placement.PlacementId, PromptTokens = 2_000, OutputTokens = 300,
+        }, plane.Gateway);
+        var replay = await plane.Placement.CompleteAsync(new CompleteRequest
+        {
+            SessionId = "e2e-turn", TenantId = "tenant-a", PlacementId = placed.Placement.PlacementId, PromptTokens = 2_000, OutputTokens = 300,
+        }, plane.Gateway);
+
+        Assert.False(completed.AlreadyCompleted);
+        Assert.Equal(2_300, completed.SessionWaferTokens);
+        Assert.True(replay.AlreadyCompleted);
+        Assert.Equal(2_300, replay.SessionWaferTokens);
+    }
+
+    [Fact]
+    public async Task A_long_horizon_job_goes_to_the_gpu_model_and_a_session_can_switch_models()
+    {
+        var fast = await plane.Placement.PlaceAsync(Models.Turn(Fast, "e2e-switch"), plane.Gateway);
+        var deep = await plane.Placement.PlaceAsync(Models.Turn(Large, "e2e-switch").With(r => r.ReasoningEffort = ReasoningEffort.Xhigh), plane.Gateway);
+
+        Assert.Equal(HardwareClass.WaferScale, fast.Placement.HardwareClass);
+        Assert.Equal(HardwareClass.Gpu, deep.Placement.HardwareClass);
+        Assert.Equal(LatencyClass.LongHorizon, deep.LatencyClass);
+        Assert.InRange(deep.Placement.PredictedTokensPerSecond, 60, 80); // ~70 tok/s: the SLO asks for a whole 8×H200 node
+        await Complete("e2e-switch", fast.Placement.PlacementId);
+        await Complete("e2e-switch", deep.Placement.PlacementId);
+    }
+
+    private Task<CompleteResponse> Complete(string session, string placementId) =>
+        plane.Placement.CompleteAsync(new CompleteRequest { SessionId = session, TenantId = "tenant-a", PlacementId = placementId, PromptTokens = 1, OutputTokens = 1 }, plane.Gateway).ResponseAsync;
+
+    private async Task<int> ReservedSlotsAsync() =>
+        (await Task.WhenAll((await plane.ListAsync("plc")).Select(a => plane.Fleet.GetAcceleratorAsync(new GetAcceleratorRequest { AcceleratorId = a.AcceleratorId }, plane.Operator).ResponseAsync)))
+            .Sum(a => a.Replicas.Sum(r => r.ReservedSlots));
+
+    [Fact]
+    public async Task PlaceStream_places_and_completes_many_requests_on_one_stream()
+    {
+        using var call = plane.Placement.PlaceStream(plane.Gateway);
+        const int count = 20; // the two fast replicas hold 22 streams
+        for (var i = 0; i < count; i++)
+        {
+            await call.RequestStream.WriteAsync(new PlacementStreamRequest { CorrelationId = $"p{i}", Place = Models.Turn(Fast, $"stream-{i}") });
+        }
+
+        var placements = new Dictionary<string, ControlPlane.Contracts.V1.Placement>();
+        while (placements.Count < count && await call.ResponseStream.MoveNext())
+        {
+            var reply = call.ResponseStream.Current;
+            Assert.True(reply.BodyCase == PlacementStreamResponse.BodyOneofCase.Placed, $"{reply.CorrelationId}: {reply.Error}");
+            placements[reply.CorrelationId] = reply.Placed.Placement;
+        }
+
+        foreach (var (id, placement) in placements)
+        {
+            var session = $"stream-{id[1..]}";
+            await call.RequestStream.WriteAsync(new PlacementStreamRequest
+            {
+                CorrelationId = $"c{id}",
+                Complete = new CompleteRequest { SessionId = session, TenantId = "tenant-a", PlacementId = placement.PlacementId, PromptTokens = 10, OutputTokens = 10 },
+            });
+        }
+
+        await call.RequestStream.CompleteAsync();
+        var completed = 0;
+        while (await call.ResponseStream.MoveNext())
+        {
+            Assert.Equal(PlacementStreamResponse.BodyOneofCase.Completed, call.ResponseStream.Current.BodyCase);
+            completed++;
+        }
+
+        Assert.Equal(count, placements.Count);
+        Assert.Equal(count, completed);
+        Assert.All(placements.Values, p => Assert.Equal(HardwareClass.WaferScale, p.HardwareClass));
+    }
+
+    [Fact]
+    public async Task A_bad_item_on_the_stream_is_answered_with_its_error_and_the_stream_goes_on()
+    {
+        using var call = plane.Placement.PlaceStream(plane.Gateway);
+        await call.RequestStream.WriteAsync(new PlacementStreamRequest { CorrelationId = "bad", Place = Models.Turn(Fast, "s").With(r => r.Plan = "platinum") });
+        await call.RequestStream.WriteAsync(new PlacementStreamRequest { CorrelationId = "unknown", Place = Models.Turn("no-such-model", "s") });
+        await call.RequestStream.WriteAsync(new PlacementStreamRequest { CorrelationId = "empty" });
+        await call.RequestStream.WriteAsync(new PlacementStreamRequest { CorrelationId = "good", Place = Models.Turn(Fast, "stream-good") });
+        await call.RequestStream.CompleteAsync();
+
+        var replies = new Dictionary<string, PlacementStreamResponse>();
+        while (await call.ResponseStream.MoveNext())
+        {
+            replies[call.ResponseStream.Current.CorrelationId] = call.ResponseStream.Current;
+        }
+
+        Assert.Equal((int)Code.InvalidArgument, replies["bad"].Error.Code);
+        Assert.Contains("place.plan", replies["bad"].Error.Fields);
+        Assert.Equal((int)Code.NotFound, replies["unknown"].Error.Code);
+        Assert.Contains("body", replies["empty"].Error.Fields);
+        Assert.Equal(PlacementStreamResponse.BodyOneofCase.Placed, replies["good"].BodyCase);
+    }
+
+    [Fact]
+    public async Task An_unentitled_plan_is_refused_with_permission_denied()
+    {
+        var error = await RpcAssert.Fails(StatusCode.PermissionDenied, () => plane.Placement.PlaceAsync(Models.Turn(Fast, "s-free", plan: "free"), plane.Gateway).ResponseAsync);
+
+        Assert.Equal("NOT_ENTITLED", error.GetRpcStatus()!.GetDetail<ErrorInfo>().Reason);
+    }
+
+    [Fact]
+    public async Task A_tenant_over_its_token_limit_gets_resource_exhausted_with_a_retry_hint()
+    {
+        // "tiny" allows 6,000 tokens a minute per pool; wafer turns here spill to GPUs only within the SLO.
+        var first = await plane.Placement.PlaceAsync(Models.Turn(Fast, "s-tiny", "tiny-tenant", "tiny"), plane.Gateway);
+        Assert.Equal(HardwareClass.WaferScale, first.Placement.HardwareClass);
+        await plane.Placement.CompleteAsync(new CompleteRequest
+        {
+            SessionId = "s-tiny", TenantId = "tiny-tenant", PlacementId = first.Placement.PlacementId, PromptTokens = 9_000, OutputTokens = 0,
+        }, plane.Gateway);
+
+        var error = await RpcAssert.Fails(StatusCode.ResourceExhausted, async () =>
+        {
+            var placed = await plane.Placement.PlaceAsync(Models.Turn(Fast, "s-tiny", "tiny-tenant", "tiny"), plane.Gateway);
+            Assert.Fail($"placed on {placed.Placement.ReplicaId} ({placed.Placement.HardwareClass}): {placed.Reason}");
+        });
+        var status = error.GetRpcStatus()!;
+
+        Assert.Equal("LIMIT_EXHAUSTED", status.GetDetail<ErrorInfo>().Reason);
+        Assert.InRange(status.GetDetail<RetryInfo>().RetryDelay.ToTimeSpan(), TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(40));
+    }
+
+    [Fact]
+    public async Task A_dry_run_explains_itself_and_reserves_nothing()
+    {
+        var reservedBefore = await ReservedSlotsAsync();
+        var dry = await plane.Placement.PlaceAsync(Models.Turn(Fast, "s-dry").With(r => r.DryRun = true), plane.Operator);
+
+        Assert.Equal("", dry.Placement.PlacementId);
+        Assert.NotEmpty(dry.Placement.ReplicaId);
+        Assert.Contains(dry.Explanation.Removed, f => f.Filter == "free-slot");
+        Assert.Contains(dry.Explanation.WinnerScores, s => s.Scorer == "pool-preference" && s.Score == 1);
+        Assert.Equal(reservedBefore, await ReservedSlotsAsync());
+        await RpcAssert.Fails(StatusCode.PermissionDenied, () => plane.Placement.PlaceAsync(Models.Turn(Fast, "s-dry"), plane.Operator).ResponseAsync);
+    }
+
+    [Fact]
+    public async Task Cpctl_lists_and_shows_deployments_and_explains_a_placement()
+    {
+        var list = await Cpctl("deployments", "list");
+        var show = await Cpctl("deployments", "show", Fast);
+        var explain = await Cpctl("place", "-d", Fast, "--explain");
+
+        Assert.Equal(0, list.Code);
+        var rows = list.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("NAME", rows[0]);
+        Assert.Contains(rows, r => r.StartsWith("fast ") && r.Contains("fast-coder-32b") && r.Contains("64 GB"));
+        Assert.Equal(rows[0].IndexOf("READY", StringComparison.Ordinal) + 5, rows.First(r => r.StartsWith("fast ")).IndexOf("2", rows[0].IndexOf("WEIGHTS", StringComparison.Ordinal) + 10, StringComparison.Ordinal) + 1);
+        Assert.Equal(0, show.Code);
+        Assert.Contains("2 ready of 2 desired", show.Out);
+        Assert.Contains("sim://plc-wafer-", show.Out);
+        Assert.Equal(0, explain.Code);
+        Assert.Contains("would place on fast-", explain.Out);
+        Assert.Contains("(wafer-scale,", explain.Out);
+        Assert.Contains("pool-preference", explain.Out);
+        Assert.Contains("free-slot", explain.Out);
+    }
+
+    [Fact]
+    public async Task Cpctl_creates_scales_and_deletes_a_deployment_and_reports_bad_flags()
+    {
+        var created = await Cpctl("deployments", "create", "tiny-model", "--model", "m-1b", "--parameters", "1B", "--layers", "16",
+            "--kv-bytes-per-token", "32768", "--classes", "gpu", "--replicas", "1");
+        var scaled = await Cpctl("deployments", "scale", "tiny-model", "--replicas", "2");
+        var badParameters = await Cpctl("deployments", "create", "x", "--model", "m", "--parameters", "lots", "--layers", "1", "--kv-bytes-per-token", "1");
+        var badName = await Cpctl("deployments", "create", "Bad_Name", "--model", "m", "--parameters", "1B", "--layers", "1", "--kv-bytes-per-token", "1");
+        var deleted = await Cpctl("deployments", "delete", "tiny-model");
+        var gone = await Cpctl("deployments", "show", "tiny-model");
+
+        Assert.Equal(0, created.Code);
+        Assert.Contains("1B parameters", created.Out);
+        Assert.Equal(0, scaled.Code);
+        Assert.Contains("of 2 desired", scaled.Out);
+        Assert.Equal(2, badParameters.Code);
+        Assert.Contains("--parameters must be a number", badParameters.Err);
+        Assert.NotEqual(0, badName.Code);
+        Assert.Contains("deployment.name", badName.Err);
+        Assert.Equal(0, deleted.Code);
+        Assert.NotEqual(0, gone.Code);
+        Assert.Contains("does not exist", gone.Err);
+    }
+
+    private async Task<(int Code, string Out, string Err)> Cpctl(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var token = plane.Tokens.Issue(CallerRole.Operator, "cpctl-test");
+        var code = await CpctlApp.RunAsync(args, stdout, stderr, name => name switch
+        {
+            "CPCTL_ENDPOINT" => plane.GrpcAddress.ToString(),
+            "CPCTL_TOKEN" => token,
+            _ => null,
+        }, CancellationToken.None);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+}
