@@ -17,7 +17,7 @@ public static class Models
         KvBytesPerToken = 262_144,
         ContextWindowTokens = 8_192, // 2.1 GB of KV per stream: 11 streams beside the weights on two wafers
         AllowedClasses = { HardwareClass.WaferScale, HardwareClass.Gpu },
-        MinReplicas = 1,
+        MinReplicas = Math.Min(1, replicas),
         DesiredReplicas = replicas,
         Slo = new ServiceLevelObjective
         {
