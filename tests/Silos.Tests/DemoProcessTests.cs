@@ -67,6 +67,19 @@ public sealed partial class DemoProcessTests
             Assert.Contains("demo-wafer-000-cs3", listed);
             Assert.Contains("demo-gpu-002", listed);
 
+            // The mixed load runs through the real placement API: interactive turns land on wafers and
+            // long-horizon jobs on GPUs (the large model loads 400 GB first, ~16 s at the simulated 25 GB/s).
+            var metricsUrl = new Uri(MetricsLine().Match(text).Groups[1].Value);
+            using var http = new HttpClient();
+            var metrics = await Eventually.Until(() => http.GetStringAsync(metricsUrl),
+                m => Placed(m, "interactive", "wafer-scale") > 0 && Placed(m, "long_horizon", "gpu") > 0, TimeSpan.FromSeconds(90),
+                "interactive placements on wafers and long-horizon placements on GPUs");
+            Assert.Matches(@"controlplane_completed_tokens_total\{hardware_class=""wafer-scale""\} [1-9]", metrics);
+            var deployments = new StringWriter();
+            await CpctlApp.RunAsync(["deployments", "list"], deployments, new StringWriter(), Env, CancellationToken.None);
+            Assert.Contains("fast-coder-32b", deployments.ToString());
+            Assert.Contains("large-coder-400b", deployments.ToString());
+
             using (var term = Process.Start("kill", ["-TERM", demo.Id.ToString()]))
             {
                 await term.WaitForExitAsync();
@@ -98,6 +111,13 @@ public sealed partial class DemoProcessTests
             }
         }
     }
+
+    private static double Placed(string metrics, string latencyClass, string hardwareClass) =>
+        Regex.Matches(metrics, $@"controlplane_placements_total\{{outcome=""placed"",reason=""none"",latency_class=""{latencyClass}"",hardware_class=""{hardwareClass}""\}} (\S+)")
+            .Sum(m => double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+
+    [GeneratedRegex(@"metrics\s+(http://\S+/metrics)")]
+    private static partial Regex MetricsLine();
 
     [GeneratedRegex(@"export CPCTL_ENDPOINT=(\S+)")]
     private static partial Regex EndpointLine();

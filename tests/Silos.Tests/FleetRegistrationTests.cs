@@ -122,7 +122,7 @@ public sealed class FleetRegistrationTests(ControlPlaneFixture plane) : IClassFi
         var lines = stdout.TrimEnd().Split('\n');
         Assert.Equal(2, lines.Length);
         Assert.Matches(@"^ID\s+CLASS\s+SKU\s+POOL\s+STATE\s+UTIL\s+STREAMS\s+TOKENS/S\s+HEARTBEAT$", lines[0]);
-        Assert.Matches($@"^{Prefix}-wafer-001-cs3\s+wafer-scale\s+cs3\s+wafer-scale/us-east/use1-az2\s+active\s+\d+%\s+\d+\s+[\d,]+\s+\d+s$", lines[1]);
+        Assert.Matches($@"^{Prefix}-wafer-001-cs3\s+wafer-scale\s+cs3\s+wafer-scale/us-east/use1-az1\s+active\s+\d+%\s+\d+\s+[\d,]+\s+\d+s$", lines[1]);
         // Columns line up: every row starts its STATE cell where the header does.
         Assert.Equal(0, allExit);
         var allLines = all.TrimEnd().Split('\n');

@@ -22,7 +22,7 @@ public sealed class SimulatedFleetOptions
     /// <summary>Region of every simulated accelerator.</summary>
     public string Region { get; init; } = "us-east";
 
-    /// <summary>Zones the accelerators are spread over, round robin.</summary>
+    /// <summary>Zones the accelerators are spread over: GPU nodes round robin, wafers two at a time.</summary>
     public IReadOnlyList<string> Zones { get; init; } = ["use1-az1", "use1-az2"];
 
     /// <summary>Seeds the telemetry and backoff randomness, so a run can be repeated.</summary>
@@ -86,7 +86,8 @@ public sealed class SimulatedFleet : IAsyncDisposable
         for (var i = 0; i < options.Wafers + options.GpuNodes; i++)
         {
             var isWafer = i < options.Wafers;
-            var zone = options.Zones[i % options.Zones.Count];
+            // Wafers come in pairs per zone (a model larger than one wafer spans wafers of one zone); GPU nodes alternate.
+            var zone = options.Zones[(isWafer ? i / 2 : i) % options.Zones.Count];
             var nodeId = isWafer ? $"{options.NamePrefix}-wafer-{i:D3}" : $"{options.NamePrefix}-gpu-{i - options.Wafers:D3}";
             var spec = isWafer
                 ? new AcceleratorSpec
