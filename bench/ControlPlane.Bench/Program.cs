@@ -6,6 +6,7 @@ return args.FirstOrDefault() switch
 {
     "telemetry" => await TelemetryBenchmark.RunAsync(args),
     "engine" => EngineBenchmark.Run(args),
+    "placement" => await PlacementBenchmark.RunAsync(args),
     _ => Usage(),
 };
 
@@ -15,6 +16,7 @@ static int Usage()
         usage: ControlPlane.Bench <benchmark> [options]
           telemetry   telemetry reports/s one silo absorbs vs a bare gRPC stream  [--accelerators N] [--seconds N] [--rounds N]
           engine      placement decisions/s of the engine alone on 1k, 10k, 100k accelerators  [--seconds N] [--rounds N]
+          placement   Place+Complete through grains and gRPC vs bare baselines  [--seconds N] [--rounds N] [--concurrency N]
         """);
     return 2;
 }

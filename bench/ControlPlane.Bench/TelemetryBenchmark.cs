@@ -124,19 +124,20 @@ internal static class TelemetryBenchmark
             return app;
         }
 
-        static int[] FreePorts(int count)
-        {
-            var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-            listeners.ForEach(l => l.Start());
-            var result = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-            listeners.ForEach(l => l.Stop());
-            return result;
-        }
 
         int Arg(string name, int fallback)
         {
             var i = Array.IndexOf(args, name);
             return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : fallback;
         }
+    }
+
+    internal static int[] FreePorts(int count)
+    {
+        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        listeners.ForEach(l => l.Start());
+        var result = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
+        listeners.ForEach(l => l.Stop());
+        return result;
     }
 }

@@ -43,6 +43,7 @@ public sealed class FleetClusterFixture : IAsyncLifetime
                 services.TryAddSingleton(HardwareCatalogue.Default);
                 services.TryAddSingleton(PerformanceModel.Default);
                 services.TryAddSingleton<FleetIndexReader>();
+                services.TryAddSingleton<ControlPlane.Grains.Tenants.TenantBudgetCache>();
                 services.Configure<PlacementOptions>(o =>
                 {
                     o.PlacementLease = PlacementLease;

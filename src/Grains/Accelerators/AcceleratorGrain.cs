@@ -244,7 +244,11 @@ public sealed partial class AcceleratorGrain(
     }
 
     /// <inheritdoc />
-    public Task<bool> ReleaseSlotAsync(string placementId) => Task.FromResult(Release(placementId));
+    public Task ReleaseSlotAsync(string placementId)
+    {
+        Release(placementId);
+        return Task.CompletedTask;
+    }
 
     /// <inheritdoc />
     public Task<bool> RenewSlotAsync(string placementId, TimeSpan lease)

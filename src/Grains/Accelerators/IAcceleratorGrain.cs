@@ -29,8 +29,12 @@ public interface IAcceleratorGrain : IGrainWithStringKey
     /// <summary>Reserves one stream slot of <paramref name="replicaId"/> for <paramref name="placementId"/> until the lease runs out.</summary>
     Task<SlotReservationOutcome> ReserveSlotAsync(string replicaId, string placementId, TimeSpan lease);
 
-    /// <summary>Frees the slot held by <paramref name="placementId"/>; false when it is not held (completed or expired).</summary>
-    Task<bool> ReleaseSlotAsync(string placementId);
+    /// <summary>
+    /// Frees the slot held by <paramref name="placementId"/> (nothing happens when it is not held: completed
+    /// or expired). One-way: completion does not wait for it, and a lost message only delays the slot to its lease.
+    /// </summary>
+    [OneWay]
+    Task ReleaseSlotAsync(string placementId);
 
     /// <summary>Extends the lease of <paramref name="placementId"/>; false when it is not held.</summary>
     Task<bool> RenewSlotAsync(string placementId, TimeSpan lease);

@@ -30,6 +30,19 @@ public sealed class PlacementOptions
     /// <summary>How long a queued long-horizon job waits for a slot before it is refused. Default 30 s.</summary>
     public TimeSpan MaxQueueWait { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a silo reuses a tenant's budget status before asking the tenant's grain again. Limits are
+    /// enforced this late at most (usage charged on other silos shows up within it); a completion on this
+    /// silo refreshes it at once. Default 100 ms.
+    /// </summary>
+    public TimeSpan BudgetCacheTtl { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// Most time a session's usage and history wait in memory before they are written to storage
+    /// (ownership and model switches are written at once). Default 5 s.
+    /// </summary>
+    public TimeSpan SessionFlushInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Scorer weights of the placement pipeline.</summary>
     public ScoreWeights Weights { get; set; } = new();
 

@@ -16,13 +16,28 @@ namespace ControlPlane.Grains.Sessions;
 public sealed class SessionGrain(
     [PersistentState("session", FleetStorage.Name)] IPersistentState<SessionRecord> record,
     IOptions<PlacementOptions> options,
+    TenantBudgetCache budgets,
     TimeProvider time) : Grain, ISessionGrain
 {
     private const int HistoryLength = 50;
     private const int RememberedCompletions = 256;
     private readonly PlacementOptions _options = options.Value;
+    private readonly Dictionary<string, ActivePlacement> _active = new(StringComparer.Ordinal);
+    private readonly Queue<string> _recentlyCompleted = new();
+    private readonly HashSet<string> _completed = new(StringComparer.Ordinal);
+    private bool _dirty;
+    private IGrainTimer? _flush;
 
     private SessionRecord State => record.State;
+
+    /// <inheritdoc />
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_dirty)
+        {
+            await record.WriteStateAsync(cancellationToken);
+        }
+    }
 
     /// <inheritdoc />
     public async Task<SessionPlaceOutcome> PlaceAsync(SessionPlaceRequest request)
@@ -35,7 +50,7 @@ public sealed class SessionGrain(
         }
 
         var switching = State.Deployment.Length > 0 && !string.Equals(State.Deployment, ask.Deployment, StringComparison.Ordinal);
-        var budget = await GrainFactory.GetGrain<ITenantBudgetGrain>(ask.TenantId).GetStatusAsync(ask.Plan);
+        var budget = await budgets.GetAsync(GrainFactory, ask.TenantId, ask.Plan);
         ask = ask with
         {
             SessionId = this.GetPrimaryKeyString(),
@@ -67,13 +82,14 @@ public sealed class SessionGrain(
             State.CreatedAt = now;
         }
 
+        var rebound = State.Plan != ask.Plan || switching || State.Placements == 0;
         State.Plan = ask.Plan;
         var note = switching ? $"switched from {State.Deployment}"
             : State.StickyReplicaId.Length == 0 ? "first placement"
             : State.StickyReplicaId == result.ReplicaId ? "sticky" : $"moved from {State.StickyReplicaId}";
         State.Deployment = ask.Deployment;
         State.StickyReplicaId = result.ReplicaId;
-        State.Active[placementId] = new ActivePlacement(result.ReplicaId, result.AcceleratorId, result.HardwareClass, ask.Deployment, now);
+        _active[placementId] = new ActivePlacement(result.ReplicaId, result.AcceleratorId, result.HardwareClass, ask.Deployment, now);
         State.History.Add(new PlacementHistoryEntry(placementId, ask.Deployment, result.ReplicaId, result.AcceleratorId, result.HardwareClass, result.LatencyClass, now, note));
         if (State.History.Count > HistoryLength)
         {
@@ -82,7 +98,18 @@ public sealed class SessionGrain(
 
         State.Placements++;
         PruneExpired(now);
-        await record.WriteStateAsync();
+        if (rebound)
+        {
+            // Who the session belongs to and what it talks to are written at once; usage and history
+            // follow within the flush interval, so the hot path does not wait on storage.
+            await record.WriteStateAsync();
+            _dirty = false;
+        }
+        else
+        {
+            MarkDirty();
+        }
+
         return new SessionPlaceOutcome(SessionRefusal.None, "", result);
     }
 
@@ -94,19 +121,20 @@ public sealed class SessionGrain(
             return new CompletionOutcome(SessionRefusal.OwnedByAnotherTenant, $"session '{this.GetPrimaryKeyString()}' belongs to another tenant", false, 0, State.WaferTokens, State.GpuTokens);
         }
 
-        if (!State.Active.Remove(placementId, out var placement))
+        if (!_active.Remove(placementId, out var placement))
         {
-            return State.RecentlyCompleted.Contains(placementId)
+            return _completed.Contains(placementId)
                 ? new CompletionOutcome(SessionRefusal.None, "already completed", true, 0, State.WaferTokens, State.GpuTokens)
                 : new CompletionOutcome(SessionRefusal.UnknownPlacement,
                     $"placement '{placementId}' is not active in session '{this.GetPrimaryKeyString()}' (never made, or its lease expired)", false, 0, State.WaferTokens, State.GpuTokens);
         }
 
         // Bookkeeping before the first await, so a replay arriving meanwhile sees it completed.
-        State.RecentlyCompleted.Add(placementId);
-        if (State.RecentlyCompleted.Count > RememberedCompletions)
+        _recentlyCompleted.Enqueue(placementId);
+        _completed.Add(placementId);
+        if (_recentlyCompleted.Count > RememberedCompletions)
         {
-            State.RecentlyCompleted.RemoveAt(0);
+            _completed.Remove(_recentlyCompleted.Dequeue());
         }
 
         var tokens = (long)promptTokens + outputTokens;
@@ -121,15 +149,16 @@ public sealed class SessionGrain(
 
         await Task.WhenAll(
             GrainFactory.GetGrain<IAcceleratorGrain>(placement.AcceleratorId).ReleaseSlotAsync(placementId),
-            GrainFactory.GetGrain<ITenantBudgetGrain>(State.TenantId).ChargeAsync(State.Plan, placement.HardwareClass, tokens));
-        await record.WriteStateAsync();
+            GrainFactory.GetGrain<ITenantBudgetGrain>(State.TenantId).ChargeAsync(State.Plan, placement.HardwareClass, tokens)); // one-way: both return at once
+        budgets.Forget(State.TenantId, State.Plan);
+        MarkDirty();
         return new CompletionOutcome(SessionRefusal.None, "", false, placement.HardwareClass, State.WaferTokens, State.GpuTokens);
     }
 
     /// <inheritdoc />
     public async Task<bool> RenewAsync(string tenantId, string placementId)
     {
-        if (!string.Equals(State.TenantId, tenantId, StringComparison.Ordinal) || !State.Active.TryGetValue(placementId, out var placement))
+        if (!string.Equals(State.TenantId, tenantId, StringComparison.Ordinal) || !_active.TryGetValue(placementId, out var placement))
         {
             return false;
         }
@@ -137,7 +166,7 @@ public sealed class SessionGrain(
         var renewed = await GrainFactory.GetGrain<IAcceleratorGrain>(placement.AcceleratorId).RenewSlotAsync(placementId, _options.PlacementLease);
         if (!renewed)
         {
-            State.Active.Remove(placementId); // its lease already ran out at the accelerator
+            _active.Remove(placementId); // its lease already ran out at the accelerator
         }
 
         return renewed;
@@ -145,18 +174,47 @@ public sealed class SessionGrain(
 
     /// <inheritdoc />
     public Task<SessionView?> GetAsync() => Task.FromResult(State.TenantId.Length == 0 ? null : new SessionView(
-        this.GetPrimaryKeyString(), State.TenantId, State.Plan, State.Deployment, State.StickyReplicaId, State.Active.Count,
+        this.GetPrimaryKeyString(), State.TenantId, State.Plan, State.Deployment, State.StickyReplicaId, _active.Count,
         State.WaferTokens, State.GpuTokens, State.Placements, State.History.ToArray()));
 
     // Placements whose lease ran out at the accelerator without Complete or Renew are forgotten here too.
     private void PruneExpired(DateTimeOffset now)
     {
-        foreach (var (id, placement) in State.Active.ToArray())
+        if (_active.Count < 64)
+        {
+            return; // a session rarely holds many; prune only when it might matter
+        }
+
+        foreach (var (id, placement) in _active.ToArray())
         {
             if (now - placement.PlacedAt > _options.PlacementLease * 4)
             {
-                State.Active.Remove(id);
+                _active.Remove(id);
             }
         }
+    }
+
+    private void MarkDirty()
+    {
+        _dirty = true;
+        _flush ??= this.RegisterGrainTimer(FlushAsync, new GrainTimerCreationOptions
+        {
+            DueTime = _options.SessionFlushInterval,
+            Period = Timeout.InfiniteTimeSpan,
+        });
+    }
+
+    private async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        if (_dirty)
+        {
+            _dirty = false;
+            await record.WriteStateAsync(cancellationToken);
+        }
+
+        // Disposed only after writing: disposing a timer cancels the callback running on it.
+        var flush = _flush;
+        _flush = null;
+        flush?.Dispose();
     }
 }

@@ -3,7 +3,11 @@ using ControlPlane.Placement.Hardware;
 
 namespace ControlPlane.Grains.Sessions;
 
-/// <summary>The durable part of a session grain.</summary>
+/// <summary>
+/// The durable part of a session grain: who it belongs to, what it talks to, its usage and history.
+/// Placements in flight are not here: their slots are leases at the accelerators, which outlive a lost
+/// session activation by at most one lease.
+/// </summary>
 [GenerateSerializer]
 public sealed class SessionRecord
 {
@@ -19,9 +23,6 @@ public sealed class SessionRecord
     /// <summary>The replica holding the session's KV/prefix cache.</summary>
     [Id(3)] public string StickyReplicaId { get; set; } = "";
 
-    /// <summary>Placements made and not yet completed, by placement id.</summary>
-    [Id(4)] public Dictionary<string, ActivePlacement> Active { get; set; } = new(StringComparer.Ordinal);
-
     /// <summary>The most recent placements, oldest first (bounded).</summary>
     [Id(5)] public List<PlacementHistoryEntry> History { get; set; } = [];
 
@@ -33,9 +34,6 @@ public sealed class SessionRecord
 
     /// <summary>Placements made in all.</summary>
     [Id(8)] public long Placements { get; set; }
-
-    /// <summary>Recently completed placement ids, so a replayed Complete is answered, not counted twice.</summary>
-    [Id(9)] public List<string> RecentlyCompleted { get; set; } = [];
 
     /// <summary>When the session was first placed.</summary>
     [Id(10)] public DateTimeOffset CreatedAt { get; set; }

@@ -10,7 +10,8 @@ public interface ITenantBudgetGrain : IGrainWithStringKey
     [ReadOnly]
     Task<BudgetStatus> GetStatusAsync(string plan);
 
-    /// <summary>Charges <paramref name="tokens"/> used on <paramref name="hardwareClass"/> to the tenant under <paramref name="plan"/>.</summary>
+    /// <summary>Charges <paramref name="tokens"/> used on <paramref name="hardwareClass"/> to the tenant under <paramref name="plan"/>. One-way: metering never holds up a completion.</summary>
+    [OneWay]
     Task ChargeAsync(string plan, HardwareClass hardwareClass, long tokens);
 }
 

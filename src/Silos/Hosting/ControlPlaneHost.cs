@@ -53,6 +53,7 @@ public static class ControlPlaneHost
         services.AddSingleton(hardware.BuildCatalogue(HardwareCatalogue.Default));
         services.AddSingleton<RegisterRequestValidator>();
         services.AddSingleton<PlacementRequestValidator>();
+        services.AddSingleton<ControlPlane.Grains.Tenants.TenantBudgetCache>();
         services.AddSingleton(PerformanceModel.Default);
         services.AddSingleton<TokenAuthenticator>();
         services.AddSingleton<FleetIndexReader>();

@@ -165,6 +165,10 @@ internal sealed class PlacementOptionsValidator : IValidateOptions<ControlPlane.
         errors.Check(options.ReservationAttempts is >= 1 and <= 16, nameof(options.ReservationAttempts), $"must be 1..16 (got {options.ReservationAttempts})");
         errors.Check(options.MaxQueueWait >= TimeSpan.Zero && options.MaxQueueWait <= TimeSpan.FromMinutes(10), nameof(options.MaxQueueWait),
             $"must be 0..10 minutes (got {options.MaxQueueWait})");
+        errors.Check(options.BudgetCacheTtl >= TimeSpan.Zero && options.BudgetCacheTtl <= TimeSpan.FromSeconds(10), nameof(options.BudgetCacheTtl),
+            $"must be 0..10 seconds (got {options.BudgetCacheTtl})");
+        errors.Check(options.SessionFlushInterval > TimeSpan.Zero && options.SessionFlushInterval <= TimeSpan.FromMinutes(10), nameof(options.SessionFlushInterval),
+            $"must be more than 0 and at most 10 minutes (got {options.SessionFlushInterval})");
         errors.Check(options.Engine.SampledPerClass is >= 1 and <= 64, "Engine:SampledPerClass", $"must be 1..64 (got {options.Engine.SampledPerClass})");
         errors.Check(options.Engine.Alternatives is >= 1 and <= 16, "Engine:Alternatives", $"must be 1..16 (got {options.Engine.Alternatives})");
         foreach (var (weightName, weight) in new[]

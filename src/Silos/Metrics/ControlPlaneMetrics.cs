@@ -2,6 +2,7 @@ using ControlPlane.Grains.Accelerators;
 using ControlPlane.Grains.Routing;
 using ControlPlane.Placement.Deployments;
 using ControlPlane.Placement.Hardware;
+using ControlPlane.Placement.Routing;
 using ControlPlane.Silos.PlacementApi;
 using Prometheus;
 
@@ -53,10 +54,23 @@ public sealed class ControlPlaneMetrics
     /// <summary>Counts one placement result.</summary>
     public void CountPlacement(PlacementResult result) =>
         Placements.WithLabels(
-            result.DryRun ? "dry_run" : result.Outcome.ToString().ToLowerInvariant(),
-            result.Placed ? "none" : PlacementContract.ReasonName(result.Reason).ToLowerInvariant(),
+            result.DryRun ? "dry_run" : result.Outcome switch { PlacementOutcome.Placed => "placed", PlacementOutcome.Queued => "queued", _ => "rejected" },
+            result.Placed ? "none" : ReasonLabel(result.Reason),
             result.LatencyClass == LatencyClass.LongHorizon ? "long_horizon" : "interactive",
             result.Placed ? AcceleratorRegistration.PoolClassName(result.HardwareClass) : "none").Inc();
+
+    private static string ReasonLabel(RejectionReason reason) => reason switch
+    {
+        RejectionReason.NotEntitled => "not_entitled",
+        RejectionReason.ContextTooLong => "context_too_long",
+        RejectionReason.NoReplicas => "no_replicas",
+        RejectionReason.NoReadyReplica => "no_ready_replica",
+        RejectionReason.NoCapacity => "no_capacity",
+        RejectionReason.LimitExhausted => "limit_exhausted",
+        RejectionReason.SloUnattainable => "slo_unattainable",
+        RejectionReason.UnknownDeployment => "unknown_deployment",
+        _ => "rejected",
+    };
 
     /// <summary>Counts tokens of one completion.</summary>
     public void CountCompletion(HardwareClass hardwareClass, long tokens) =>

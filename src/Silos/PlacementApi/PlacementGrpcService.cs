@@ -55,30 +55,21 @@ public sealed class PlacementGrpcService(
     public override async Task PlaceStream(IAsyncStreamReader<V1.PlacementStreamRequest> requestStream, IServerStreamWriter<V1.PlacementStreamResponse> responseStream, ServerCallContext context)
     {
         var caller = context.Caller();
-        using var turns = new SemaphoreSlim(MaxInFlightPerStream);
-        using var writeLock = new SemaphoreSlim(1, 1);
-        var inFlight = new ConcurrentDictionary<string, Task>(StringComparer.Ordinal);
         var ct = context.CancellationToken;
+        using var turns = new SemaphoreSlim(MaxInFlightPerStream);
+        var inFlight = new ConcurrentDictionary<string, Task>(StringComparer.Ordinal);
 
-        async Task ReplyAsync(V1.PlacementStreamResponse response)
-        {
-            await writeLock.WaitAsync(ct);
-            try
-            {
-                await responseStream.WriteAsync(response, ct);
-            }
-            finally
-            {
-                writeLock.Release();
-            }
-        }
+        // One writer drains the replies; it flushes only when no other reply is waiting, so a busy stream
+        // sends many replies per HTTP/2 flush (the point of a persistent connection).
+        var replies = System.Threading.Channels.Channel.CreateUnbounded<V1.PlacementStreamResponse>(); // multi-reader kind: it can Count
+        var writer = WriteRepliesAsync(replies.Reader, responseStream, ct);
 
         await foreach (var item in requestStream.ReadAllAsync(ct))
         {
             var id = item.CorrelationId;
             if (id.Length is 0 or > 64 || !inFlight.TryAdd(id, Task.CompletedTask))
             {
-                await ReplyAsync(new V1.PlacementStreamResponse
+                replies.Writer.TryWrite(new V1.PlacementStreamResponse
                 {
                     CorrelationId = id.Length > 64 ? id[..64] : id,
                     Error = new V1.StreamError
@@ -92,26 +83,44 @@ public sealed class PlacementGrpcService(
             }
 
             await turns.WaitAsync(ct);
-            inFlight[id] = Task.Run(async () =>
-            {
-                try
-                {
-                    await ReplyAsync(await HandleAsync(item, caller, ct));
-                }
-                catch (OperationCanceledException) when (ct.IsCancellationRequested)
-                {
-                    // The stream is closing; nobody is left to answer.
-                }
-                finally
-                {
-                    inFlight.TryRemove(id, out _);
-                    turns.Release();
-                }
-            }, CancellationToken.None);
+            inFlight[id] = AnswerAsync(item);
         }
 
-        // The client finished sending: answer what is still in flight before ending the stream.
+        // The client finished sending: answer what is still in flight, then end the stream.
         await Task.WhenAll(inFlight.Values);
+        replies.Writer.TryComplete();
+        await writer;
+
+        async Task AnswerAsync(V1.PlacementStreamRequest item)
+        {
+            try
+            {
+                replies.Writer.TryWrite(await HandleAsync(item, caller, ct));
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // The stream is closing; nobody is left to answer.
+            }
+            finally
+            {
+                inFlight.TryRemove(item.CorrelationId, out _);
+                turns.Release();
+            }
+        }
+    }
+
+    private static async Task WriteRepliesAsync(System.Threading.Channels.ChannelReader<V1.PlacementStreamResponse> replies, IServerStreamWriter<V1.PlacementStreamResponse> stream, CancellationToken ct)
+    {
+        var buffered = new WriteOptions(WriteFlags.BufferHint);
+        while (await replies.WaitToReadAsync(ct))
+        {
+            while (replies.TryRead(out var reply))
+            {
+                // Buffer while more replies wait; the last one of a burst goes out with a flush.
+                stream.WriteOptions = replies.Count > 0 ? buffered : null;
+                await stream.WriteAsync(reply, ct);
+            }
+        }
     }
 
     private async Task<V1.PlacementStreamResponse> HandleAsync(V1.PlacementStreamRequest item, CallerIdentity caller, CancellationToken ct)
@@ -151,6 +160,16 @@ public sealed class PlacementGrpcService(
         catch (RpcException ex)
         {
             response.Error = ToStreamError(ex);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OrleansException)
+        {
+            // As the unary calls' transient-failure interceptor does: the cluster is busy or changing, retry.
+            response.Error = new V1.StreamError
+            {
+                Code = (int)Code.Unavailable,
+                Message = $"the cluster could not answer in time ({ex.GetType().Name}); retry",
+                RetryAfter = Duration.FromTimeSpan(TimeSpan.FromSeconds(1)),
+            };
         }
 
         return response;

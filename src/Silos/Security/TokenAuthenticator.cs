@@ -6,7 +6,12 @@ namespace ControlPlane.Silos.Security;
 /// <summary>Checks bearer tokens against the cluster's signing key, and issues them for the demo and tests.</summary>
 public sealed partial class TokenAuthenticator
 {
+    private const int MaxRemembered = 10_000;
     private readonly byte[] _key;
+
+    // Tokens are self-contained and never expire, so a verified one stays valid: remembering it saves an
+    // HMAC per call on the hot path. Bounded: cleared when full (a gateway's token is re-verified once).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, CallerIdentity> _verified = new(StringComparer.Ordinal);
 
     /// <summary>Reads the signing key from <see cref="AuthOptions"/> (validated at start-up).</summary>
     public TokenAuthenticator(IOptions<AuthOptions> options, ILogger<TokenAuthenticator> logger)
@@ -46,7 +51,24 @@ public sealed partial class TokenAuthenticator
             return null;
         }
 
-        return BearerToken.Validate(_key, token, out error);
+        if (_verified.TryGetValue(token, out var known))
+        {
+            error = "";
+            return known;
+        }
+
+        var identity = BearerToken.Validate(_key, token, out error);
+        if (identity is not null)
+        {
+            if (_verified.Count >= MaxRemembered)
+            {
+                _verified.Clear();
+            }
+
+            _verified[token] = identity;
+        }
+
+        return identity;
     }
 
     /// <summary>Issues a token signed with this cluster's key.</summary>

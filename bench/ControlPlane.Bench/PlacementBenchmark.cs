@@ -1,0 +1,367 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using ControlPlane.Contracts.Security;
+using ControlPlane.Contracts.V1;
+using ControlPlane.Grains.Routing;
+using ControlPlane.Grains.Sessions;
+using ControlPlane.HardwareAgents.Simulation;
+using ControlPlane.Silos.Hosting;
+using ControlPlane.Silos.Security;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ControlPlane.Bench;
+
+// Placement benchmark (issue 3), three comparisons in one process, rounds alternating so they share the
+// machine's noise. A "cycle" is one Place and its Complete (slots must be freed to keep placing).
+//   grains:  Place+Complete cycles through the session grain in one silo, against the same two calls
+//            through a bare two-grain chain (head -> leaf).
+//   unary:   Place+Complete over unary gRPC against a bare gRPC server of the same contract.
+//   stream:  Place+Complete on persistent PlaceStream connections against unary Place+Complete.
+//
+//   dotnet run -c Release --project bench/ControlPlane.Bench -- placement [--seconds 5] [--rounds 3] [--concurrency 16] [--profile]
+internal static class PlacementBenchmark
+{
+    private const string Deployment = "fast-coder";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var seconds = Arg(args, "--seconds", 5);
+        var rounds = Arg(args, "--rounds", 3);
+        var concurrency = Arg(args, "--concurrency", 16);
+        if (seconds < 1 || rounds < 1 || concurrency is < 1 or > 1_000)
+        {
+            Console.Error.WriteLine("usage: ControlPlane.Bench placement [--seconds N>=1] [--rounds N>=1] [--concurrency 1..1000]");
+            return 2;
+        }
+
+        Console.WriteLine($"placement: {rounds} round(s) of {seconds}s per measurement, {concurrency} concurrent callers; cycle = Place + Complete");
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, server GC {System.Runtime.GCSettings.IsServerGC}, .NET {Environment.Version}");
+
+        await using var bare = await StartBareServerAsync();
+        var bareAddress = new Uri(bare.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var ports = TelemetryBenchmark.FreePorts(2);
+        await using var silo = ControlPlaneHost.Build(
+        [
+            "--ControlPlane:Endpoints:GrpcPort=0", "--ControlPlane:Endpoints:HttpPort=0",
+            $"--ControlPlane:Cluster:SiloPort={ports[0]}", $"--ControlPlane:Cluster:GatewayPort={ports[1]}",
+            "--Logging:LogLevel:Default=Warning",
+        ]);
+        await silo.StartAsync();
+        var siloAddress = silo.Services.GetRequiredService<BoundEndpoints>().GrpcAddress;
+        var tokens = silo.Services.GetRequiredService<TokenAuthenticator>();
+        var grains = silo.Services.GetRequiredService<IGrainFactory>();
+
+        // A fleet of 32 wafers (16 two-wafer replicas of 11 slots: 176 streams) keeps every caller placed.
+        await using var fleet = SimulatedFleet.Create(siloAddress, DevelopmentSigningKey.Bytes,
+            new SimulatedFleetOptions { Wafers = 32, GpuNodes = 0, NamePrefix = "bench", LoadBytesPerSecond = 1e13 }, TimeProvider.System, NullLoggerFactory.Instance);
+        fleet.Start();
+        using var channel = GrpcChannel.ForAddress(siloAddress, new GrpcChannelOptions { HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true } });
+        using var bareChannel = GrpcChannel.ForAddress(bareAddress, new GrpcChannelOptions { HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true } });
+        var operatorHeaders = new Metadata { { "authorization", $"Bearer {tokens.Issue(CallerRole.Operator, "bench")}" } };
+        var gateway = new Metadata { { "authorization", $"Bearer {tokens.Issue(CallerRole.Gateway, "bench")}" } };
+        await DeclareAsync(channel, operatorHeaders, replicas: 16);
+        Console.WriteLine("fleet registered, fast-coder has 16 ready replicas");
+
+        if (args.Contains("--profile"))
+        {
+            await ProfileAsync(grains);
+            return 0;
+        }
+
+        var measurements = new (string Name, Func<CancellationToken, Task<long>> Run)[]
+        {
+            ("bare two-grain chain", ct => ChainAsync(grains, concurrency, ct)),
+            ("grains: session Place+Complete", ct => GrainCyclesAsync(grains, concurrency, ct)),
+            ("bare gRPC unary", ct => UnaryAsync(new PlacementService.PlacementServiceClient(bareChannel), new Metadata(), concurrency, ct)),
+            ("gRPC unary Place+Complete", ct => UnaryAsync(new PlacementService.PlacementServiceClient(channel), gateway, concurrency, ct)),
+            ("gRPC PlaceStream", ct => StreamAsync(new PlacementService.PlacementServiceClient(channel), gateway, concurrency, ct)),
+        };
+
+        foreach (var (name, run) in measurements)
+        {
+            var warm = await MeasureAsync(run, TimeSpan.FromSeconds(3)); // warm-up: JIT, activations, connections
+            Console.WriteLine($"warm-up: {name,-32} {warm,10:N0} cycles/s");
+        }
+
+        var results = measurements.ToDictionary(m => m.Name, _ => new List<double>());
+        for (var round = 1; round <= rounds; round++)
+        {
+            foreach (var (name, run) in measurements)
+            {
+                var rate = await MeasureAsync(run, TimeSpan.FromSeconds(seconds));
+                results[name].Add(rate);
+                Console.WriteLine($"round {round}: {name,-32} {rate,10:N0} cycles/s");
+            }
+
+            var r = results.ToDictionary(kv => kv.Key, kv => kv.Value[^1]);
+            Console.WriteLine($"round {round}: grains {r["grains: session Place+Complete"] / r["bare two-grain chain"]:P1} of the chain | unary {r["gRPC unary Place+Complete"] / r["bare gRPC unary"]:P1} of bare gRPC | stream {r["gRPC PlaceStream"] / r["gRPC unary Place+Complete"]:F2}x unary");
+        }
+
+        double Mean(string name) => results[name].Average();
+        Console.WriteLine();
+        Console.WriteLine($"mean: grains {Mean("grains: session Place+Complete"):N0} vs chain {Mean("bare two-grain chain"):N0} cycles/s = {Mean("grains: session Place+Complete") / Mean("bare two-grain chain"):P1} (target >= 50%)");
+        Console.WriteLine($"mean: unary Place {Mean("gRPC unary Place+Complete"):N0} vs bare gRPC {Mean("bare gRPC unary"):N0} cycles/s = {Mean("gRPC unary Place+Complete") / Mean("bare gRPC unary"):P1} (target >= 75%)");
+        Console.WriteLine($"mean: PlaceStream {Mean("gRPC PlaceStream"):N0} vs unary {Mean("gRPC unary Place+Complete"):N0} cycles/s = {Mean("gRPC PlaceStream") / Mean("gRPC unary Place+Complete"):F2}x (target >= 3x)");
+        await fleet.StopAsync();
+        await silo.StopAsync();
+        await bare.StopAsync();
+        return 0;
+    }
+
+    private static async Task ProfileAsync(IGrainFactory grains)
+    {
+        var ask = new PlacementAsk("prof", "tenant-0", "enterprise", Deployment, Placement.Deployments.ReasoningEffort.Low, 1_000, 200, null, null, 0);
+        async Task Time(string name, Func<Task> call)
+        {
+            for (var i = 0; i < 200; i++)
+            {
+                await call();
+            }
+
+            var clock = Stopwatch.StartNew();
+            for (var i = 0; i < 2_000; i++)
+            {
+                await call();
+            }
+
+            Console.WriteLine($"{name,-40} {clock.Elapsed.TotalMicroseconds / 2_000,8:F1} us/call");
+        }
+
+        await Time("chain head->leaf", () => grains.GetGrain<IChainHeadGrain>("p").PingAsync(1));
+        await Time("budget GetStatus", () => grains.GetGrain<Grains.Tenants.ITenantBudgetGrain>("tenant-0").GetStatusAsync("enterprise"));
+        await Time("router dry run", () => grains.GetGrain<IPlacementRouterGrain>(Deployment).PlaceAsync(ask, "pl-x", true));
+        await Time("session dry run", () => grains.GetGrain<ISessionGrain>("prof").PlaceAsync(new SessionPlaceRequest(ask, true)));
+        var session = grains.GetGrain<ISessionGrain>("prof2");
+        await Time("session place+complete", async () =>
+        {
+            var placed = await session.PlaceAsync(new SessionPlaceRequest(ask, false));
+            await session.CompleteAsync("tenant-0", placed.Result!.PlacementId, 1, 1);
+        });
+        var ids = new List<string>();
+        await Time("session place only", async () => ids.Add((await session.PlaceAsync(new SessionPlaceRequest(ask, false))).Result!.PlacementId));
+        var k = 0;
+        await Time("session complete only", () => session.CompleteAsync("tenant-0", ids[k++ % ids.Count], 1, 1));
+        await Time("router place+release", async () =>
+        {
+            var r = await grains.GetGrain<IPlacementRouterGrain>(Deployment).PlaceAsync(ask, "pl-r", false);
+            await grains.GetGrain<Grains.Accelerators.IAcceleratorGrain>(r.AcceleratorId).ReleaseSlotAsync("pl-r");
+        });
+        var replica = (await grains.GetGrain<Grains.Deployments.IDeploymentGrain>(Deployment).GetAsync())!.Replicas[0];
+        var accelerator = grains.GetGrain<Grains.Accelerators.IAcceleratorGrain>(replica.AcceleratorIds[0]);
+        await Time("accelerator reserve+release", async () =>
+        {
+            await accelerator.ReserveSlotAsync(replica.ReplicaId, "pl-prof", TimeSpan.FromMinutes(1));
+            await accelerator.ReleaseSlotAsync("pl-prof");
+        });
+    }
+
+    private static async Task<double> MeasureAsync(Func<CancellationToken, Task<long>> run, TimeSpan duration)
+    {
+        using var stop = new CancellationTokenSource(duration);
+        var clock = Stopwatch.StartNew();
+        var cycles = await run(stop.Token);
+        return cycles / clock.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<long> ChainAsync(IGrainFactory grains, int concurrency, CancellationToken ct)
+    {
+        long cycles = 0;
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(i => Task.Run(async () =>
+        {
+            var head = grains.GetGrain<IChainHeadGrain>($"chain-{i}");
+            while (!ct.IsCancellationRequested)
+            {
+                await head.PingAsync(1); // stands for Place
+                await head.PingAsync(2); // stands for Complete
+                Interlocked.Increment(ref cycles);
+            }
+        })));
+        return cycles;
+    }
+
+    private static async Task<long> GrainCyclesAsync(IGrainFactory grains, int concurrency, CancellationToken ct)
+    {
+        long cycles = 0;
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(i => Task.Run(async () =>
+        {
+            var session = grains.GetGrain<ISessionGrain>($"grain-session-{i}");
+            var tenant = $"tenant-{i % 8}";
+            var ask = new SessionPlaceRequest(new PlacementAsk("", tenant, "enterprise", Deployment, Placement.Deployments.ReasoningEffort.Low, 1_000, 200, null, null, 0), false);
+            while (!ct.IsCancellationRequested)
+            {
+                var placed = await session.PlaceAsync(ask);
+                if (placed.Result is { Placed: true } result)
+                {
+                    await session.CompleteAsync(tenant, result.PlacementId, 1_000, 200);
+                    Interlocked.Increment(ref cycles);
+                }
+            }
+        })));
+        return cycles;
+    }
+
+    private static async Task<long> UnaryAsync(PlacementService.PlacementServiceClient client, Metadata headers, int concurrency, CancellationToken ct)
+    {
+        long cycles = 0;
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(i => Task.Run(async () =>
+        {
+            var request = new PlaceRequest { SessionId = $"unary-{i}", TenantId = $"tenant-{i % 8}", Plan = "enterprise", Deployment = Deployment, ReasoningEffort = ReasoningEffort.Low, PromptTokens = 1_000 };
+            while (!ct.IsCancellationRequested)
+            {
+                var placed = await client.PlaceAsync(request, headers);
+                await client.CompleteAsync(new CompleteRequest
+                {
+                    SessionId = request.SessionId, TenantId = request.TenantId, PlacementId = placed.Placement.PlacementId, PromptTokens = 1_000, OutputTokens = 200,
+                }, headers);
+                Interlocked.Increment(ref cycles);
+            }
+        })));
+        return cycles;
+    }
+
+    // Each stream carries several sessions' cycles at once; a session places again as soon as its completion is answered.
+    private static async Task<long> StreamAsync(PlacementService.PlacementServiceClient client, Metadata headers, int concurrency, CancellationToken ct)
+    {
+        var streams = Math.Min(4, concurrency);
+        long cycles = 0;
+        await Task.WhenAll(Enumerable.Range(0, streams).Select(s => Task.Run(async () =>
+        {
+            using var call = client.PlaceStream(headers);
+            var sessions = Enumerable.Range(0, concurrency / streams).Select(i => $"stream-{s}-{i}").ToArray();
+            var writeLock = new SemaphoreSlim(1, 1);
+            async Task SendAsync(PlacementStreamRequest message)
+            {
+                await writeLock.WaitAsync();
+                try
+                {
+                    await call.RequestStream.WriteAsync(message);
+                }
+                finally
+                {
+                    writeLock.Release();
+                }
+            }
+
+            PlacementStreamRequest Place(int i) => new()
+            {
+                CorrelationId = $"p{i}",
+                Place = new PlaceRequest { SessionId = sessions[i], TenantId = $"tenant-{i % 8}", Plan = "enterprise", Deployment = Deployment, ReasoningEffort = ReasoningEffort.Low, PromptTokens = 1_000 },
+            };
+
+            for (var i = 0; i < sessions.Length; i++)
+            {
+                await SendAsync(Place(i));
+            }
+
+            var inFlight = sessions.Length;
+            while (inFlight > 0 && await call.ResponseStream.MoveNext(CancellationToken.None))
+            {
+                var reply = call.ResponseStream.Current;
+                var i = int.Parse(reply.CorrelationId.AsSpan(1), CultureInfo.InvariantCulture);
+                switch (reply.BodyCase)
+                {
+                    case PlacementStreamResponse.BodyOneofCase.Placed:
+                        await SendAsync(new PlacementStreamRequest
+                        {
+                            CorrelationId = $"c{i}",
+                            Complete = new CompleteRequest { SessionId = sessions[i], TenantId = $"tenant-{i % 8}", PlacementId = reply.Placed.Placement.PlacementId, PromptTokens = 1_000, OutputTokens = 200 },
+                        });
+                        break;
+                    case PlacementStreamResponse.BodyOneofCase.Completed:
+                        Interlocked.Increment(ref cycles);
+                        if (ct.IsCancellationRequested)
+                        {
+                            inFlight--;
+                        }
+                        else
+                        {
+                            await SendAsync(Place(i));
+                        }
+
+                        break;
+                    default:
+                        if (ct.IsCancellationRequested)
+                        {
+                            inFlight--;
+                        }
+                        else
+                        {
+                            await SendAsync(Place(i));
+                        }
+
+                        break;
+                }
+            }
+
+            await call.RequestStream.CompleteAsync();
+        })));
+        return cycles;
+    }
+
+    private static async Task DeclareAsync(GrpcChannel channel, Metadata headers, int replicas)
+    {
+        var client = new DeploymentService.DeploymentServiceClient(channel);
+        var deployment = new Deployment
+        {
+            Name = Deployment, Model = "fast-coder-32b", Parameters = 32_000_000_000, Layers = 64, Precision = Precision.Bf16, KvBytesPerToken = 262_144,
+            ContextWindowTokens = 8_192, AllowedClasses = { HardwareClass.WaferScale }, DesiredReplicas = replicas, MinReplicas = 1,
+            Slo = new ServiceLevelObjective
+            {
+                TimeToFirstToken = Duration.FromTimeSpan(TimeSpan.FromSeconds(1)), MinTokensPerSecond = 100, LongHorizonCompletion = Duration.FromTimeSpan(TimeSpan.FromMinutes(30)),
+            },
+            DefaultLatencyClass = LatencyClass.Interactive,
+        };
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            try
+            {
+                await client.CreateDeploymentAsync(new CreateDeploymentRequest { RequestId = "bench-create", Deployment = deployment }, headers);
+                break;
+            }
+            catch (RpcException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200);
+            }
+        }
+
+        while ((await client.GetDeploymentAsync(new GetDeploymentRequest { Name = Deployment }, headers)).ReadyReplicas < replicas)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("the benchmark's replicas did not become ready within 60 s");
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    private static async Task<WebApplication> StartBareServerAsync()
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddGrpc();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
+        var app = builder.Build();
+        app.MapGrpcService<BarePlacementService>();
+        await app.StartAsync();
+        return app;
+    }
+
+    private static int Arg(string[] args, string name, int fallback)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : fallback;
+    }
+}
