@@ -91,7 +91,8 @@ internal static class PlacementBenchmark
         foreach (var (name, run) in measurements)
         {
             var warm = await MeasureAsync(run, TimeSpan.FromSeconds(3)); // warm-up: JIT, activations, connections
-            Console.WriteLine($"warm-up: {name,-32} {warm,10:N0} cycles/s");
+            await Task.Delay(200);
+            Console.WriteLine($"warm-up: {name,-32} {warm,10:N0} cycles/s   (slots left reserved: {await ReservedAsync(grains)})");
         }
 
         var results = measurements.ToDictionary(m => m.Name, _ => new List<double>());
@@ -119,8 +120,29 @@ internal static class PlacementBenchmark
         return 0;
     }
 
+    // Slots reserved on the deployment now: after a measurement this must be back to zero (nothing leaked).
+    private static async Task<int> ReservedAsync(IGrainFactory grains)
+    {
+        var view = await grains.GetGrain<Grains.Deployments.IDeploymentGrain>(Deployment).GetAsync();
+        var total = 0;
+        foreach (var r in view!.Replicas)
+        {
+            total += (await grains.GetGrain<Grains.Accelerators.IAcceleratorGrain>(r.AcceleratorIds[0]).GetAsync())!.Replicas.Single(l => l.ReplicaId == r.ReplicaId).ActiveStreams;
+        }
+
+        return total;
+    }
+
     private static async Task ProfileAsync(IGrainFactory grains)
     {
+        for (var second = 0; second < 4; second++)
+        {
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+            var cycles = await GrainCyclesAsync(grains, 16, stop.Token);
+            await Task.Delay(200);
+            Console.WriteLine($"after {cycles} cycles: {await ReservedAsync(grains)} slots still reserved");
+        }
+
         var ask = new PlacementAsk("prof", "tenant-0", "enterprise", Deployment, Placement.Deployments.ReasoningEffort.Low, 1_000, 200, null, null, 0);
         async Task Time(string name, Func<Task> call)
         {
@@ -230,11 +252,12 @@ internal static class PlacementBenchmark
         return cycles;
     }
 
-    // Each stream carries several sessions' cycles at once; a session places again as soon as its completion is answered.
+    // Each stream carries up to 16 sessions' cycles at once; a session places again as soon as its completion is answered.
     private static async Task<long> StreamAsync(PlacementService.PlacementServiceClient client, Metadata headers, int concurrency, CancellationToken ct)
     {
-        var streams = Math.Min(4, concurrency);
+        var streams = Math.Max(1, concurrency / 16); // up to 16 sessions share one persistent stream
         long cycles = 0;
+        long errors = 0;
         await Task.WhenAll(Enumerable.Range(0, streams).Select(s => Task.Run(async () =>
         {
             using var call = client.PlaceStream(headers);
@@ -291,6 +314,12 @@ internal static class PlacementBenchmark
 
                         break;
                     default:
+                        Interlocked.Increment(ref errors);
+                        if (reply.CorrelationId[0] == 'c')
+                        {
+                            throw new InvalidOperationException($"a completion failed: {reply.Error}"); // would leak a slot
+                        }
+
                         if (ct.IsCancellationRequested)
                         {
                             inFlight--;

@@ -143,6 +143,33 @@ public sealed class PlacementApiTests(ControlPlaneFixture plane) : IClassFixture
     }
 
     [Fact]
+    public async Task A_correlation_id_may_be_reused_as_soon_as_its_reply_arrives_and_no_slot_leaks()
+    {
+        // Found by the benchmark: the id was freed after the reply was written, so a fast client reusing
+        // it was refused, retried the place, and leaked the first placement's slot.
+        var reservedBefore = await ReservedSlotsAsync();
+        using var call = plane.Placement.PlaceStream(plane.Gateway);
+        for (var i = 0; i < 30; i++)
+        {
+            await call.RequestStream.WriteAsync(new PlacementStreamRequest { CorrelationId = "p", Place = Models.Turn(Fast, "reuse") });
+            Assert.True(await call.ResponseStream.MoveNext());
+            var placed = call.ResponseStream.Current;
+            Assert.True(placed.BodyCase == PlacementStreamResponse.BodyOneofCase.Placed, placed.Error?.Message);
+            await call.RequestStream.WriteAsync(new PlacementStreamRequest
+            {
+                CorrelationId = "c",
+                Complete = new CompleteRequest { SessionId = "reuse", TenantId = "tenant-a", PlacementId = placed.Placed.Placement.PlacementId, PromptTokens = 1, OutputTokens = 1 },
+            });
+            Assert.True(await call.ResponseStream.MoveNext());
+            Assert.True(call.ResponseStream.Current.BodyCase == PlacementStreamResponse.BodyOneofCase.Completed, call.ResponseStream.Current.Error?.Message);
+        }
+
+        await call.RequestStream.CompleteAsync();
+        Assert.False(await call.ResponseStream.MoveNext());
+        await Eventually.Until(ReservedSlotsAsync, n => n == reservedBefore, Wait, "every slot of the 30 cycles to be released");
+    }
+
+    [Fact]
     public async Task A_bad_item_on_the_stream_is_answered_with_its_error_and_the_stream_goes_on()
     {
         using var call = plane.Placement.PlaceStream(plane.Gateway);

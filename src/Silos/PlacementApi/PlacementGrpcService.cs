@@ -93,9 +93,10 @@ public sealed class PlacementGrpcService(
 
         async Task AnswerAsync(V1.PlacementStreamRequest item)
         {
+            V1.PlacementStreamResponse? reply = null;
             try
             {
-                replies.Writer.TryWrite(await HandleAsync(item, caller, ct));
+                reply = await HandleAsync(item, caller, ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -103,8 +104,14 @@ public sealed class PlacementGrpcService(
             }
             finally
             {
+                // The id is free again before the client can see the reply, so it may reuse it at once.
                 inFlight.TryRemove(item.CorrelationId, out _);
                 turns.Release();
+            }
+
+            if (reply is not null)
+            {
+                replies.Writer.TryWrite(reply);
             }
         }
     }

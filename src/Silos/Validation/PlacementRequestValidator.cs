@@ -22,15 +22,13 @@ public sealed partial class PlacementRequestValidator(IOptions<PlacementOptions>
     {
         Key(request.SessionId, prefix + "session_id", violations);
         Key(request.TenantId, prefix + "tenant_id", violations);
-        var plans = options.Value.Plans.Keys.Order(StringComparer.Ordinal).ToArray();
         if (string.IsNullOrEmpty(request.Plan))
         {
-            violations.Add(prefix + "plan", $"is required; one of {string.Join(", ", plans)}");
+            violations.Add(prefix + "plan", $"is required; one of {PlanNames()}");
         }
-        else
+        else if (!options.Value.Plans.ContainsKey(request.Plan))
         {
-            violations.Check(options.Value.Plans.ContainsKey(request.Plan), prefix + "plan",
-                $"must be one of {string.Join(", ", plans)} (got '{ResourceIds.Shorten(request.Plan)}')");
+            violations.Add(prefix + "plan", $"must be one of {PlanNames()} (got '{ResourceIds.Shorten(request.Plan)}')");
         }
 
         Deployment(request.Deployment, prefix + "deployment", violations);
@@ -42,6 +40,8 @@ public sealed partial class PlacementRequestValidator(IOptions<PlacementOptions>
         Tokens(request.ExpectedOutputTokens, prefix + "expected_output_tokens", violations);
         violations.Check(request.Priority is >= 0 and <= MaxPriority, prefix + "priority", $"must be 0..{MaxPriority} (got {request.Priority})");
     }
+
+    private string PlanNames() => string.Join(", ", options.Value.Plans.Keys.Order(StringComparer.Ordinal));
 
     /// <summary>Violations of <paramref name="request"/>.</summary>
     public void Check(V1.CompleteRequest request, FieldViolations violations, string prefix = "")
