@@ -252,10 +252,10 @@ internal static class PlacementBenchmark
         return cycles;
     }
 
-    // Each stream carries up to 16 sessions' cycles at once; a session places again as soon as its completion is answered.
+    // Sessions spread over up to four streams; each places again as soon as its completion is answered.
     private static async Task<long> StreamAsync(PlacementService.PlacementServiceClient client, Metadata headers, int concurrency, CancellationToken ct)
     {
-        var streams = Math.Max(1, concurrency / 16); // up to 16 sessions share one persistent stream
+        var streams = Math.Min(4, concurrency); // sessions spread over up to four persistent streams
         long cycles = 0;
         long errors = 0;
         await Task.WhenAll(Enumerable.Range(0, streams).Select(s => Task.Run(async () =>

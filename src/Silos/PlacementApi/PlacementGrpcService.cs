@@ -57,7 +57,7 @@ public sealed class PlacementGrpcService(
         var caller = context.Caller();
         var ct = context.CancellationToken;
         using var turns = new SemaphoreSlim(MaxInFlightPerStream);
-        var inFlight = new ConcurrentDictionary<string, Task>(StringComparer.Ordinal);
+        var inFlight = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
 
         // One writer drains the replies; it flushes only when no other reply is waiting, so a busy stream
         // sends many replies per HTTP/2 flush (the point of a persistent connection).
@@ -67,7 +67,7 @@ public sealed class PlacementGrpcService(
         await foreach (var item in requestStream.ReadAllAsync(ct))
         {
             var id = item.CorrelationId;
-            if (id.Length is 0 or > 64 || !inFlight.TryAdd(id, Task.CompletedTask))
+            if (id.Length is 0 or > 64 || !inFlight.TryAdd(id, true))
             {
                 replies.Writer.TryWrite(new V1.PlacementStreamResponse
                 {
@@ -83,20 +83,27 @@ public sealed class PlacementGrpcService(
             }
 
             await turns.WaitAsync(ct);
-            inFlight[id] = AnswerAsync(item);
+            _ = AnswerAsync(item); // never throws: every outcome becomes a reply
         }
 
-        // The client finished sending: answer what is still in flight, then end the stream.
-        await Task.WhenAll(inFlight.Values);
+        // The client finished sending: holding every turn means every answer has been queued; then end the stream.
+        for (var i = 0; i < MaxInFlightPerStream; i++)
+        {
+            await turns.WaitAsync(ct);
+        }
+
         replies.Writer.TryComplete();
         await writer;
 
         async Task AnswerAsync(V1.PlacementStreamRequest item)
         {
-            V1.PlacementStreamResponse? reply = null;
             try
             {
-                reply = await HandleAsync(item, caller, ct);
+                var reply = await HandleAsync(item, caller, ct);
+
+                // The id is free again before the client can see the reply, so it may reuse it at once.
+                inFlight.TryRemove(item.CorrelationId, out _);
+                replies.Writer.TryWrite(reply);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -104,14 +111,8 @@ public sealed class PlacementGrpcService(
             }
             finally
             {
-                // The id is free again before the client can see the reply, so it may reuse it at once.
                 inFlight.TryRemove(item.CorrelationId, out _);
                 turns.Release();
-            }
-
-            if (reply is not null)
-            {
-                replies.Writer.TryWrite(reply);
             }
         }
     }
