@@ -102,7 +102,8 @@ internal static class PlacementBenchmark
             {
                 var rate = await MeasureAsync(run, TimeSpan.FromSeconds(seconds));
                 results[name].Add(rate);
-                Console.WriteLine($"round {round}: {name,-32} {rate,10:N0} cycles/s");
+                await Task.Delay(200);
+                Console.WriteLine($"round {round}: {name,-32} {rate,10:N0} cycles/s   (slots left reserved: {await ReservedAsync(grains)})");
             }
 
             var r = results.ToDictionary(kv => kv.Key, kv => kv.Value[^1]);
