@@ -13,7 +13,7 @@ namespace ControlPlane.Grains.Tests;
 /// <summary>A real two-silo Orleans cluster in this process, with leases short enough to expire during a test.</summary>
 public sealed class FleetClusterFixture : IAsyncLifetime
 {
-    public static readonly TimeSpan Lease = TimeSpan.FromMilliseconds(600);
+    public static readonly TimeSpan Lease = TimeSpan.FromSeconds(1); // short enough to expire in a test, long enough for a loaded 2-core machine
 
     /// <summary>How long a placement holds its slot without Complete: short, so a dead gateway's slots free during a test.</summary>
     public static readonly TimeSpan PlacementLease = TimeSpan.FromSeconds(1);

@@ -184,7 +184,11 @@ public class PlacementGrainTests(FleetClusterFixture cluster)
 
         var refilled = await Eventually.Until(async () => (await session.PlaceAsync(Ask(both.Name, tenant: "pl5-t", plan: "tiny"))).Result!,
             r => r.Placed, TimeSpan.FromSeconds(15), "the wafer bucket to refill");
-        Assert.Equal(HardwareClass.WaferScale, refilled.HardwareClass);
+        Assert.True(refilled.Placed); // whichever pool refilled first (both were 500 tokens in debt)
+        var status = await Eventually.Until(() => Grains.GetGrain<Tenants.ITenantBudgetGrain>("pl5-t").GetStatusAsync("tiny"),
+            s => s.ExhaustedBits == 0, TimeSpan.FromSeconds(15), "both pools to refill");
+        Assert.InRange(status.WaferTokensLeft, 0, 6_000);
+        Assert.InRange(status.GpuTokensLeft, 0, 6_000);
     }
 
     [Fact]
@@ -265,5 +269,32 @@ public class PlacementGrainTests(FleetClusterFixture cluster)
 
         Assert.True(placed.Placed, placed.Message);
         Assert.Equal(LatencyClass.LongHorizon, placed.LatencyClass);
+    }
+
+    [Fact]
+    public async Task A_node_registering_again_must_confirm_its_replicas_before_they_take_work_again()
+    {
+        await using var fleet = await FleetUnderTest.StartAsync(Grains, "pl10", wafers: 2, gpuNodes: 0);
+        var ready = await fleet.DeployReadyAsync(fleet.FastCoder(1), 1);
+        var replica = ready.Replicas.Single();
+        var deployment = Grains.GetGrain<IDeploymentGrain>(ready.Definition.Name);
+
+        // The node of the primary accelerator restarts: it registers again, and may have lost its weights.
+        var node = Grains.GetGrain<Nodes.INodeGrain>("pl10-wnode-0");
+        await node.RegisterAsync([Registrations.Wafer("pl10-wafer-0", "pl10-wnode-0", zone: "z0")], "restarted");
+        await Eventually.Until(deployment.GetAsync, v => v!.Replicas.Single().State == ReplicaState.Loading, Wait, "the replica to wait for confirmation");
+        var dryRun = Ask(ready.Definition.Name, dryRun: true);
+        var refused = await Eventually.Until(async () => (await Grains.GetGrain<ISessionGrain>("pl10-s").PlaceAsync(dryRun)).Result!,
+            r => !r.Placed, Wait, "routers to stop placing on the unconfirmed replica");
+
+        Assert.Equal(RejectionReason.NoReadyReplica, refused.Reason);
+
+        await deployment.ReportReplicaAsync(replica.ReplicaId, "pl10-wafer-0", ReplicaState.Ready, "", replica.Endpoint);
+        var confirmed = await deployment.GetAsync();
+        var placed = await Eventually.Until(async () => (await Grains.GetGrain<ISessionGrain>("pl10-s").PlaceAsync(dryRun)).Result!,
+            r => r.Placed, Wait, "the confirmed replica to take work again");
+
+        Assert.Equal(ReplicaState.Ready, confirmed!.Replicas.Single().State);
+        Assert.Equal(replica.ReplicaId, placed.ReplicaId);
     }
 }

@@ -10,37 +10,60 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace ControlPlane.Silos.Tests;
 
 /// <summary>
-/// The placement path end to end over real gRPC: an operator declares deployments, simulated agents load
-/// the replicas and report them ready, a gateway places and completes work, the work runs on the nodes.
+/// A silo with a simulated fleet (4 wafers, 2 H200 nodes) and two deployments, fast and large, both
+/// ready: shared by the placement API tests, which use their own session ids.
 /// </summary>
-public sealed class PlacementApiTests(ControlPlaneFixture plane) : IClassFixture<ControlPlaneFixture>, IAsyncLifetime
+public sealed class PlacementFleetFixture : IAsyncLifetime
 {
-    private const string Fast = "fast";
-    private const string Large = "large";
+    public const string Fast = "fast";
+    public const string Large = "large";
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
-    private SimulatedFleet _fleet = null!;
+
+    public ControlPlaneFixture Plane { get; } = new();
+
+    public SimulatedFleet Fleet { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        _fleet = SimulatedFleet.Create(plane.GrpcAddress, DevelopmentSigningKey.Bytes,
+        await Plane.InitializeAsync();
+        Fleet = SimulatedFleet.Create(Plane.GrpcAddress, DevelopmentSigningKey.Bytes,
             new SimulatedFleetOptions { Wafers = 4, GpuNodes = 2, NamePrefix = "plc", GpuSku = "h200", LoadBytesPerSecond = 1e12 },
             TimeProvider.System, NullLoggerFactory.Instance);
-        _fleet.Start();
-        await Eventually.Until(() => plane.ListAsync("plc"), l => l.Count == 6 && l.All(a => a.State == AcceleratorState.Active), Wait, "the fleet to be active");
-        await plane.Deployments.CreateDeploymentAsync(new CreateDeploymentRequest { RequestId = "init-fast", Deployment = Models.FastCoder(Fast) }, plane.Operator);
-        await plane.Deployments.CreateDeploymentAsync(new CreateDeploymentRequest { RequestId = "init-large", Deployment = Models.LargeCoder(Large) }, plane.Operator);
-        await Eventually.Until(() => plane.Deployments.GetDeploymentAsync(new GetDeploymentRequest { Name = Fast }, plane.Operator).ResponseAsync,
+        Fleet.Start();
+        await Eventually.Until(() => Plane.ListAsync("plc"), l => l.Count == 6 && l.All(a => a.State == AcceleratorState.Active), Wait, "the fleet to be active");
+        await Plane.Deployments.CreateDeploymentAsync(new CreateDeploymentRequest { RequestId = "init-fast", Deployment = Models.FastCoder(Fast) }, Plane.Operator);
+        await Plane.Deployments.CreateDeploymentAsync(new CreateDeploymentRequest { RequestId = "init-large", Deployment = Models.LargeCoder(Large) }, Plane.Operator);
+        await Eventually.Until(() => Plane.Deployments.GetDeploymentAsync(new GetDeploymentRequest { Name = Fast }, Plane.Operator).ResponseAsync,
             d => d.ReadyReplicas == 2, Wait, "both fast replicas to load");
-        await Eventually.Until(() => plane.Deployments.GetDeploymentAsync(new GetDeploymentRequest { Name = Large }, plane.Operator).ResponseAsync,
+        await Eventually.Until(() => Plane.Deployments.GetDeploymentAsync(new GetDeploymentRequest { Name = Large }, Plane.Operator).ResponseAsync,
             d => d.ReadyReplicas == 1, Wait, "the large replica to load");
     }
 
-    public async Task DisposeAsync() => await _fleet.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await Fleet.DisposeAsync();
+        await Plane.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// The placement path end to end over real gRPC: an operator declares deployments, simulated agents load
+/// the replicas and report them ready, a gateway places and completes work, the work runs on the nodes.
+/// </summary>
+public sealed class PlacementApiTests(PlacementFleetFixture fixture) : IClassFixture<PlacementFleetFixture>
+{
+    private const string Fast = PlacementFleetFixture.Fast;
+    private const string Large = PlacementFleetFixture.Large;
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+
+    private ControlPlaneFixture Plane => fixture.Plane;
+
+    private SimulatedFleet Fleet => fixture.Fleet;
 
     [Fact]
     public async Task Agents_load_replicas_and_report_them_ready_with_an_endpoint()
     {
-        var fast = await plane.Deployments.GetDeploymentAsync(new GetDeploymentRequest { Name = Fast }, plane.Operator);
+        var fast = await Plane.Deployments.GetDeploymentAsync(new GetDeploymentRequest { Name = Fast }, Plane.Operator);
 
         Assert.All(fast.Replicas, r =>
         {
@@ -56,23 +79,23 @@ public sealed class PlacementApiTests(ControlPlaneFixture plane) : IClassFixture
     [Fact]
     public async Task An_interactive_turn_is_placed_on_a_wafer_runs_there_and_completes()
     {
-        var placed = await plane.Placement.PlaceAsync(Models.Turn(Fast, "e2e-turn"), plane.Gateway);
+        var placed = await Plane.Placement.PlaceAsync(Models.Turn(Fast, "e2e-turn"), Plane.Gateway);
 
         Assert.Equal(HardwareClass.WaferScale, placed.Placement.HardwareClass);
         Assert.Equal(LatencyClass.Interactive, placed.LatencyClass);
         Assert.InRange(placed.Placement.PredictedTimeToFirstToken.ToTimeSpan(), TimeSpan.FromSeconds(0.2), TimeSpan.FromSeconds(1));
         Assert.True(placed.Placement.PredictedTokensPerSecond > 1_000, $"{placed.Placement.PredictedTokensPerSecond} tok/s");
         Assert.True(placed.Placement.LeaseExpireTime.ToDateTimeOffset() > DateTimeOffset.UtcNow);
-        Assert.True(await _fleet.ServeAsync(placed.Placement.Endpoint, 2_000, 300, CancellationToken.None));
+        Assert.True(await Fleet.ServeAsync(placed.Placement.Endpoint, 2_000, 300, CancellationToken.None));
 
-        var completed = await plane.Placement.CompleteAsync(new CompleteRequest
+        var completed = await Plane.Placement.CompleteAsync(new CompleteRequest
         {
             SessionId = "e2e-turn", TenantId = "tenant-a", PlacementId = placed.Placement.PlacementId, PromptTokens = 2_000, OutputTokens = 300,
-        }, plane.Gateway);
-        var replay = await plane.Placement.CompleteAsync(new CompleteRequest
+        }, Plane.Gateway);
+        var replay = await Plane.Placement.CompleteAsync(new CompleteRequest
         {
             SessionId = "e2e-turn", TenantId = "tenant-a", PlacementId = placed.Placement.PlacementId, PromptTokens = 2_000, OutputTokens = 300,
-        }, plane.Gateway);
+        }, Plane.Gateway);
 
         Assert.False(completed.AlreadyCompleted);
         Assert.Equal(2_300, completed.SessionWaferTokens);
@@ -83,8 +106,8 @@ public sealed class PlacementApiTests(ControlPlaneFixture plane) : IClassFixture
     [Fact]
     public async Task A_long_horizon_job_goes_to_the_gpu_model_and_a_session_can_switch_models()
     {
-        var fast = await plane.Placement.PlaceAsync(Models.Turn(Fast, "e2e-switch"), plane.Gateway);
-        var deep = await plane.Placement.PlaceAsync(Models.Turn(Large, "e2e-switch").With(r => r.ReasoningEffort = ReasoningEffort.Xhigh), plane.Gateway);
+        var fast = await Plane.Placement.PlaceAsync(Models.Turn(Fast, "e2e-switch"), Plane.Gateway);
+        var deep = await Plane.Placement.PlaceAsync(Models.Turn(Large, "e2e-switch").With(r => r.ReasoningEffort = ReasoningEffort.Xhigh), Plane.Gateway);
 
         Assert.Equal(HardwareClass.WaferScale, fast.Placement.HardwareClass);
         Assert.Equal(HardwareClass.Gpu, deep.Placement.HardwareClass);
@@ -95,16 +118,16 @@ public sealed class PlacementApiTests(ControlPlaneFixture plane) : IClassFixture
     }
 
     private Task<CompleteResponse> Complete(string session, string placementId) =>
-        plane.Placement.CompleteAsync(new CompleteRequest { SessionId = session, TenantId = "tenant-a", PlacementId = placementId, PromptTokens = 1, OutputTokens = 1 }, plane.Gateway).ResponseAsync;
+        Plane.Placement.CompleteAsync(new CompleteRequest { SessionId = session, TenantId = "tenant-a", PlacementId = placementId, PromptTokens = 1, OutputTokens = 1 }, Plane.Gateway).ResponseAsync;
 
     private async Task<int> ReservedSlotsAsync() =>
-        (await Task.WhenAll((await plane.ListAsync("plc")).Select(a => plane.Fleet.GetAcceleratorAsync(new GetAcceleratorRequest { AcceleratorId = a.AcceleratorId }, plane.Operator).ResponseAsync)))
+        (await Task.WhenAll((await Plane.ListAsync("plc")).Select(a => Plane.Fleet.GetAcceleratorAsync(new GetAcceleratorRequest { AcceleratorId = a.AcceleratorId }, Plane.Operator).ResponseAsync)))
             .Sum(a => a.Replicas.Sum(r => r.ReservedSlots));
 
     [Fact]
     public async Task PlaceStream_places_and_completes_many_requests_on_one_stream()
     {
-        using var call = plane.Placement.PlaceStream(plane.Gateway);
+        using var call = Plane.Placement.PlaceStream(Plane.Gateway);
         const int count = 20; // the two fast replicas hold 22 streams
         for (var i = 0; i < count; i++)
         {
@@ -148,7 +171,7 @@ public sealed class PlacementApiTests(ControlPlaneFixture plane) : IClassFixture
         // Found by the benchmark: the id was freed after the reply was written, so a fast client reusing
         // it was refused, retried the place, and leaked the first placement's slot.
         var reservedBefore = await ReservedSlotsAsync();
-        using var call = plane.Placement.PlaceStream(plane.Gateway);
+        using var call = Plane.Placement.PlaceStream(Plane.Gateway);
         for (var i = 0; i < 30; i++)
         {
             await call.RequestStream.WriteAsync(new PlacementStreamRequest { CorrelationId = "p", Place = Models.Turn(Fast, "reuse") });
@@ -172,7 +195,7 @@ public sealed class PlacementApiTests(ControlPlaneFixture plane) : IClassFixture
     [Fact]
     public async Task A_bad_item_on_the_stream_is_answered_with_its_error_and_the_stream_goes_on()
     {
-        using var call = plane.Placement.PlaceStream(plane.Gateway);
+        using var call = Plane.Placement.PlaceStream(Plane.Gateway);
         await call.RequestStream.WriteAsync(new PlacementStreamRequest { CorrelationId = "bad", Place = Models.Turn(Fast, "s").With(r => r.Plan = "platinum") });
         await call.RequestStream.WriteAsync(new PlacementStreamRequest { CorrelationId = "unknown", Place = Models.Turn("no-such-model", "s") });
         await call.RequestStream.WriteAsync(new PlacementStreamRequest { CorrelationId = "empty" });
@@ -195,7 +218,7 @@ public sealed class PlacementApiTests(ControlPlaneFixture plane) : IClassFixture
     [Fact]
     public async Task An_unentitled_plan_is_refused_with_permission_denied()
     {
-        var error = await RpcAssert.Fails(StatusCode.PermissionDenied, () => plane.Placement.PlaceAsync(Models.Turn(Fast, "s-free", plan: "free"), plane.Gateway).ResponseAsync);
+        var error = await RpcAssert.Fails(StatusCode.PermissionDenied, () => Plane.Placement.PlaceAsync(Models.Turn(Fast, "s-free", plan: "free"), Plane.Gateway).ResponseAsync);
 
         Assert.Equal("NOT_ENTITLED", error.GetRpcStatus()!.GetDetail<ErrorInfo>().Reason);
     }
@@ -204,16 +227,16 @@ public sealed class PlacementApiTests(ControlPlaneFixture plane) : IClassFixture
     public async Task A_tenant_over_its_token_limit_gets_resource_exhausted_with_a_retry_hint()
     {
         // "tiny" allows 6,000 tokens a minute per pool; wafer turns here spill to GPUs only within the SLO.
-        var first = await plane.Placement.PlaceAsync(Models.Turn(Fast, "s-tiny", "tiny-tenant", "tiny"), plane.Gateway);
+        var first = await Plane.Placement.PlaceAsync(Models.Turn(Fast, "s-tiny", "tiny-tenant", "tiny"), Plane.Gateway);
         Assert.Equal(HardwareClass.WaferScale, first.Placement.HardwareClass);
-        await plane.Placement.CompleteAsync(new CompleteRequest
+        await Plane.Placement.CompleteAsync(new CompleteRequest
         {
             SessionId = "s-tiny", TenantId = "tiny-tenant", PlacementId = first.Placement.PlacementId, PromptTokens = 9_000, OutputTokens = 0,
-        }, plane.Gateway);
+        }, Plane.Gateway);
 
         var error = await RpcAssert.Fails(StatusCode.ResourceExhausted, async () =>
         {
-            var placed = await plane.Placement.PlaceAsync(Models.Turn(Fast, "s-tiny", "tiny-tenant", "tiny"), plane.Gateway);
+            var placed = await Plane.Placement.PlaceAsync(Models.Turn(Fast, "s-tiny", "tiny-tenant", "tiny"), Plane.Gateway);
             Assert.Fail($"placed on {placed.Placement.ReplicaId} ({placed.Placement.HardwareClass}): {placed.Reason}");
         });
         var status = error.GetRpcStatus()!;
@@ -226,14 +249,14 @@ public sealed class PlacementApiTests(ControlPlaneFixture plane) : IClassFixture
     public async Task A_dry_run_explains_itself_and_reserves_nothing()
     {
         var reservedBefore = await ReservedSlotsAsync();
-        var dry = await plane.Placement.PlaceAsync(Models.Turn(Fast, "s-dry").With(r => r.DryRun = true), plane.Operator);
+        var dry = await Plane.Placement.PlaceAsync(Models.Turn(Fast, "s-dry").With(r => r.DryRun = true), Plane.Operator);
 
         Assert.Equal("", dry.Placement.PlacementId);
         Assert.NotEmpty(dry.Placement.ReplicaId);
         Assert.Contains(dry.Explanation.Removed, f => f.Filter == "free-slot");
         Assert.Contains(dry.Explanation.WinnerScores, s => s.Scorer == "pool-preference" && s.Score == 1);
         Assert.Equal(reservedBefore, await ReservedSlotsAsync());
-        await RpcAssert.Fails(StatusCode.PermissionDenied, () => plane.Placement.PlaceAsync(Models.Turn(Fast, "s-dry"), plane.Operator).ResponseAsync);
+        await RpcAssert.Fails(StatusCode.PermissionDenied, () => Plane.Placement.PlaceAsync(Models.Turn(Fast, "s-dry"), Plane.Operator).ResponseAsync);
     }
 
     [Fact]
@@ -286,10 +309,10 @@ public sealed class PlacementApiTests(ControlPlaneFixture plane) : IClassFixture
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var token = plane.Tokens.Issue(CallerRole.Operator, "cpctl-test");
+        var token = Plane.Tokens.Issue(CallerRole.Operator, "cpctl-test");
         var code = await CpctlApp.RunAsync(args, stdout, stderr, name => name switch
         {
-            "CPCTL_ENDPOINT" => plane.GrpcAddress.ToString(),
+            "CPCTL_ENDPOINT" => Plane.GrpcAddress.ToString(),
             "CPCTL_TOKEN" => token,
             _ => null,
         }, CancellationToken.None);

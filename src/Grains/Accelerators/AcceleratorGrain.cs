@@ -74,6 +74,16 @@ public sealed partial class AcceleratorGrain(
         Move(transition, from, first ? "registered by its node" : _returningFromLoss ? "re-registered after its lease expired" : "re-registered by its node", now);
         await record.WriteStateAsync();
 
+        // A node registering again may have restarted and lost what it had loaded: its replicas stop taking
+        // work here until the agent confirms them.
+        if (!first)
+        {
+            foreach (var hosted in Record.Hosted.Values)
+            {
+                GrainFactory.GetGrain<Deployments.IDeploymentGrain>(hosted.Deployment).ConfirmReplicaAsync(hosted.ReplicaId, registration.AcceleratorId).Ignore();
+            }
+        }
+
         // A new agent run numbers its reports from 1 again.
         _lastSequence = 0;
         _leaseExpiresAt = now + _options.LeaseDuration;

@@ -31,6 +31,10 @@ public sealed partial class DeploymentGrain(
     private readonly PlacementOptions _options = options.Value;
     private IGrainTimer? _reconcileTimer;
 
+    // When each replica's load command last went out; a replica still loading is asked again after a
+    // command timeout (the node may not have had a stream open, or may have restarted).
+    private readonly Dictionary<string, DateTimeOffset> _loadSentAt = new(StringComparer.Ordinal);
+
     private DeploymentRecord State => record.State;
 
     private string Name => this.GetPrimaryKeyString();
@@ -170,6 +174,30 @@ public sealed partial class DeploymentGrain(
     }
 
     /// <inheritdoc />
+    public async Task ConfirmReplicaAsync(string replicaId, string acceleratorId)
+    {
+        if (State.Definition is not { } definition
+            || State.Replicas.Find(r => r.ReplicaId == replicaId) is not { } replica
+            || !replica.AcceleratorIds.Contains(acceleratorId)
+            || replica.State is not (ReplicaState.Loading or ReplicaState.Ready))
+        {
+            return;
+        }
+
+        replica.LoadedOn.Remove(acceleratorId);
+        if (replica.State == ReplicaState.Ready)
+        {
+            replica.State = ReplicaState.Loading;
+            replica.Message = $"{acceleratorId} registered again; waiting for its agent to confirm the weights";
+            LogReplicaState(logger, Name, replicaId, replica.State, replica.Message);
+            await SaveAsync();
+        }
+
+        // Ask again: an agent that still serves it says so at once; a restarted one loads it.
+        SendLoadAsync(replica, definition, definition.ToSpec().Shape.WeightsBytes).Ignore();
+    }
+
+    /// <inheritdoc />
     public async Task ReconcileAsync()
     {
         if (State.Definition is not { } definition)
@@ -212,6 +240,15 @@ public sealed partial class DeploymentGrain(
             {
                 await RemoveReplicaAsync(replica, "replaced: its hardware stopped taking new work");
                 changed = true;
+            }
+        }
+
+        var now = time.GetUtcNow();
+        foreach (var replica in State.Replicas.Where(r => r.State == ReplicaState.Loading))
+        {
+            if (!_loadSentAt.TryGetValue(replica.ReplicaId, out var sentAt) || now - sentAt >= _options.CommandTimeout)
+            {
+                SendLoadAsync(replica, definition, definition.ToSpec().Shape.WeightsBytes).Ignore();
             }
         }
 
@@ -303,6 +340,7 @@ public sealed partial class DeploymentGrain(
 
     private async Task SendLoadAsync(ReplicaRecord replica, DeploymentDefinition definition, long weightsBytes)
     {
+        _loadSentAt[replica.ReplicaId] = time.GetUtcNow();
         await Task.Yield(); // let the reconcile turn finish first
         var sku = catalogue.TryGet(replica.Sku, out var s) ? s : null;
         var performance = sku is null ? default : model.Predict(definition.ToSpec().Shape, sku, replica.DevicesPerAccelerator * replica.AcceleratorIds.Count);
@@ -326,6 +364,7 @@ public sealed partial class DeploymentGrain(
     private async Task RemoveReplicaAsync(ReplicaRecord replica, string reason)
     {
         replica.State = ReplicaState.Unloading;
+        _loadSentAt.Remove(replica.ReplicaId);
         LogReplicaRemoved(logger, Name, replica.ReplicaId, reason);
 
         // Fire and forget, like loads: an agent that is down unloads nothing anyway, and its devices are

@@ -27,6 +27,13 @@ public interface IDeploymentGrain : IGrainWithStringKey
     /// <summary>An agent's report on one replica on one of its accelerators.</summary>
     Task ReportReplicaAsync(string replicaId, string acceleratorId, ReplicaState state, string message, string endpoint);
 
+    /// <summary>
+    /// An accelerator of the replica registered again (its agent reconnected or restarted): the weights may
+    /// be gone, so the replica stops taking work there until the agent confirms them loaded.
+    /// </summary>
+    [OneWay]
+    Task ConfirmReplicaAsync(string replicaId, string acceleratorId);
+
     /// <summary>Compares replicas with what the spec wants and acts now (it also runs on a timer).</summary>
     Task ReconcileAsync();
 }

@@ -34,6 +34,7 @@ public sealed class SimulatedReplicaHost(string nodeId, IReadOnlyCollection<stri
 
         if (_replicas.TryGetValue(load.ReplicaId, out var known))
         {
+            _ = ReportAsync(known); // the control plane asks again after a reconnect: say where it stands
             return Result(commandId, true, $"replica {load.ReplicaId} already {known.State}");
         }
 

@@ -110,7 +110,6 @@ public sealed partial class AgentGrpcService(
         metrics.OpenStreams.Inc();
         LogStreamOpened(logger, nodeId, owned.Count);
         var how = "dropped";
-        var reported = new Dictionary<(string Replica, string Accelerator), V1.ReplicaStatus.Types.State>();
 
         // Replica reports go to deployment grains from their own loop, in order: the read loop must never
         // wait on a deployment that is itself waiting for this node to answer a command.
@@ -146,7 +145,7 @@ public sealed partial class AgentGrpcService(
                         connection.Complete(message.CommandResult);
                         break;
                     case V1.AgentMessage.BodyOneofCase.ReplicaStatus:
-                        await AcceptReplicaStatusAsync(node, owned, reported, replicaReports.Writer, message.ReplicaStatus, cancellation);
+                        await AcceptReplicaStatusAsync(node, owned, replicaReports.Writer, message.ReplicaStatus, cancellation);
                         break;
                     case V1.AgentMessage.BodyOneofCase.Goodbye:
                         how = "goodbye";
@@ -224,11 +223,9 @@ public sealed partial class AgentGrpcService(
         metrics.TelemetryReports.Inc();
     }
 
-    // Readiness changes go to the deployment; repeated reports of the same state (the agent's periodic
-    // load figures) stop here, so a busy node does not flood its deployments' grains.
+    // Replica reports go to their deployment, off the read loop (see ForwardReplicaReportsAsync).
     private async Task AcceptReplicaStatusAsync(
-        INodeGrain node, HashSet<string> owned, Dictionary<(string, string), V1.ReplicaStatus.Types.State> reported,
-        System.Threading.Channels.ChannelWriter<V1.ReplicaStatus> forward, V1.ReplicaStatus status, CancellationToken cancellation)
+        INodeGrain node, HashSet<string> owned, System.Threading.Channels.ChannelWriter<V1.ReplicaStatus> forward, V1.ReplicaStatus status, CancellationToken cancellation)
     {
         var violations = new FieldViolations();
         ResourceIds.Check(violations, status.ReplicaId, "replica_status.replica_id");
@@ -249,13 +246,8 @@ public sealed partial class AgentGrpcService(
             }
         }
 
-        var key = (status.ReplicaId, status.AcceleratorId);
-        if (reported.TryGetValue(key, out var last) && last == status.State)
-        {
-            return;
-        }
-
-        reported[key] = status.State;
+        // Agents report on changes, on connect and when asked again: every report is forwarded, since the
+        // control plane may have marked the replica unconfirmed meanwhile.
         if (status.State != V1.ReplicaStatus.Types.State.Unloaded)
         {
             forward.TryWrite(status);
