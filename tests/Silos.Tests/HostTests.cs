@@ -30,6 +30,13 @@ public sealed class HostTests(ControlPlaneFixture plane) : IClassFixture<Control
         { "--ControlPlane:Hardware:Skus:0:Name=h200", "ControlPlane:Hardware:Skus:0:Name 'h200' is already in the catalogue" },
         { "--ControlPlane:Hardware:Skus:0:Class=Tpu", "ControlPlane:Hardware:Skus:0:Class" },
         { "--ControlPlane:Hardware:Skus:0:Name=x1", "ControlPlane:Hardware:Skus:0:MemoryBytesPerDevice must be 1..10000000000000 bytes (got 0)" },
+        { "--ControlPlane:Placement:MaxQueueWait=00:01:00", "ControlPlane:Placement:MaxQueueWait must be 0..25 seconds" },
+        { "--ControlPlane:Placement:PlacementLease=00:00:00.5", "ControlPlane:Placement:PlacementLease must be 1 second..24 hours" },
+        { "--ControlPlane:Placement:Plans:Gold Plan:GpuTokensPerMinute=5", "ControlPlane:Placement:Plans:Gold Plan is not a valid plan name" },
+        { "--ControlPlane:Placement:Plans:pro:WaferTokensPerMinute=-1", "ControlPlane:Placement:Plans:pro:WaferTokensPerMinute must be more than 0" },
+        { "--ControlPlane:Placement:Weights:Load=-2", "ControlPlane:Placement:Weights:Load must be 0..1000 (got -2)" },
+        { "--ControlPlane:Placement:Engine:SampledPerClass=0", "ControlPlane:Placement:Engine:SampledPerClass must be 1..64 (got 0)" },
+        { "--ControlPlane:Placement:ReservationAttemps=3", "ReservationAttemps" },
     };
 
     [Theory]

@@ -27,8 +27,11 @@ public sealed class PlacementOptions
     /// <summary>Reservation attempts per placement when the router's view proves stale. Default 4.</summary>
     public int ReservationAttempts { get; set; } = 4;
 
-    /// <summary>How long a queued long-horizon job waits for a slot before it is refused. Default 30 s.</summary>
-    public TimeSpan MaxQueueWait { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// How long a queued long-horizon job waits for a slot before it is refused. Must stay under the
+    /// cluster's 30 s grain call timeout, since the Place call waits with it. Default 20 s.
+    /// </summary>
+    public TimeSpan MaxQueueWait { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>
     /// How long a silo reuses a tenant's budget status before asking the tenant's grain again. Limits are

@@ -163,8 +163,8 @@ internal sealed class PlacementOptionsValidator : IValidateOptions<ControlPlane.
         errors.Check(options.CommandTimeout > TimeSpan.Zero && options.CommandTimeout <= TimeSpan.FromMinutes(5), nameof(options.CommandTimeout),
             $"must be more than 0 and at most 5 minutes (got {options.CommandTimeout})");
         errors.Check(options.ReservationAttempts is >= 1 and <= 16, nameof(options.ReservationAttempts), $"must be 1..16 (got {options.ReservationAttempts})");
-        errors.Check(options.MaxQueueWait >= TimeSpan.Zero && options.MaxQueueWait <= TimeSpan.FromMinutes(10), nameof(options.MaxQueueWait),
-            $"must be 0..10 minutes (got {options.MaxQueueWait})");
+        errors.Check(options.MaxQueueWait >= TimeSpan.Zero && options.MaxQueueWait <= TimeSpan.FromSeconds(25), nameof(options.MaxQueueWait),
+            $"must be 0..25 seconds: a queued Place waits inside a grain call, which times out at 30 s (got {options.MaxQueueWait})");
         errors.Check(options.BudgetCacheTtl >= TimeSpan.Zero && options.BudgetCacheTtl <= TimeSpan.FromSeconds(10), nameof(options.BudgetCacheTtl),
             $"must be 0..10 seconds (got {options.BudgetCacheTtl})");
         errors.Check(options.SessionFlushInterval > TimeSpan.Zero && options.SessionFlushInterval <= TimeSpan.FromMinutes(10), nameof(options.SessionFlushInterval),
