@@ -234,6 +234,10 @@ public sealed class AgentApiBadInputTests(ControlPlaneFixture plane) : IClassFix
         { "negative free memory", t => t.FreeMemoryBytes = -1, "telemetry.telemetry.free_memory_bytes" },
         { "boiling", t => t.TemperatureCelsius = 1000, "telemetry.telemetry.temperature_celsius" },
         { "unknown health", t => t.Health = (HealthStatus)9, "telemetry.telemetry.health" },
+        { "replica KV above 1", t => t.Replicas.Add(new ReplicaUsage { ReplicaId = "fast-1", KvUtilization = 1.5 }), "telemetry.telemetry.replicas[0].kv_utilization" },
+        { "replica with a bad id", t => t.Replicas.Add(new ReplicaUsage { ReplicaId = "Fast 1" }), "telemetry.telemetry.replicas[0].replica_id" },
+        { "negative replica queue", t => t.Replicas.Add(new ReplicaUsage { ReplicaId = "fast-1", QueueDepth = -1 }), "telemetry.telemetry.replicas[0].queue_depth" },
+        { "too many replicas", t => t.Replicas.AddRange(Enumerable.Range(0, 65).Select(i => new ReplicaUsage { ReplicaId = $"r-{i}" })), "telemetry.telemetry.replicas" },
     };
 
     [Theory]

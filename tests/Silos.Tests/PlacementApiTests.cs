@@ -104,6 +104,26 @@ public sealed class PlacementApiTests(PlacementFleetFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task Agents_report_each_replicas_load_and_the_control_plane_shows_it()
+    {
+        var placed = await Plane.Placement.PlaceAsync(Models.Turn(Fast, "e2e-usage"), Plane.Gateway);
+        using var stop = new CancellationTokenSource();
+        var serving = Fleet.ServeAsync(placed.Placement.Endpoint, 1_000, 1_000_000, stop.Token); // runs until cancelled
+
+        var accelerator = await Eventually.Until(
+            () => Plane.Fleet.GetAcceleratorAsync(new GetAcceleratorRequest { AcceleratorId = placed.Placement.AcceleratorId }, Plane.Operator).ResponseAsync,
+            a => a.Replicas.Any(r => r.ReplicaId == placed.Placement.ReplicaId && r.KvUtilization > 0), Wait, "the replica's KV use to be reported");
+        var replica = accelerator.Replicas.Single(r => r.ReplicaId == placed.Placement.ReplicaId);
+
+        Assert.Equal(1.0 / replica.Slots, replica.KvUtilization, 6); // one stream of the replica's slots
+        Assert.True(accelerator.Telemetry.ActiveStreams >= 1);
+        Assert.True(accelerator.Telemetry.TokensPerSecond > 1_000);
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => serving);
+        await Complete("e2e-usage", placed.Placement.PlacementId);
+    }
+
+    [Fact]
     public async Task A_long_horizon_job_goes_to_the_gpu_model_and_a_session_can_switch_models()
     {
         var fast = await Plane.Placement.PlaceAsync(Models.Turn(Fast, "e2e-switch"), Plane.Gateway);

@@ -406,7 +406,8 @@ public sealed partial class AcceleratorGrain(
         _lastHeartbeatAt,
         _leaseExpiresAt,
         time.GetUtcNow(),
-        Record.Hosted.Values.Select(h => new ReplicaLoad(h.ReplicaId, h.Deployment, h.Devices, h.Slots, _activeByReplica.GetValueOrDefault(h.ReplicaId), h.IsPrimary)).ToArray());
+        Record.Hosted.Values.Select(h => new ReplicaLoad(h.ReplicaId, h.Deployment, h.Devices, h.Slots, _activeByReplica.GetValueOrDefault(h.ReplicaId), h.IsPrimary,
+            _telemetry.UsageOf(h.ReplicaId)?.QueueDepth ?? 0, _telemetry.UsageOf(h.ReplicaId)?.KvUtilization ?? 0)).ToArray());
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Accelerator {AcceleratorId}: placement {PlacementId} on replica {ReplicaId} expired unreleased; slot freed")]
     private static partial void LogReservationExpired(ILogger logger, string acceleratorId, string placementId, string replicaId);

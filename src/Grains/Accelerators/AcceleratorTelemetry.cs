@@ -25,8 +25,37 @@ public sealed record AcceleratorTelemetry(
     [property: Id(3)] double TokensPerSecond,
     [property: Id(4)] HealthStatus Health,
     [property: Id(5)] double TemperatureCelsius,
-    [property: Id(6)] double PowerWatts)
+    [property: Id(6)] double PowerWatts,
+    [property: Id(7)] IReadOnlyList<ReplicaUsage>? Replicas = null)
 {
     /// <summary>Telemetry of an accelerator that has not reported yet.</summary>
     public static AcceleratorTelemetry None { get; } = new(0, 0, 0, 0, HealthStatus.Unknown, 0, 0);
+
+    /// <summary>The reported usage of <paramref name="replicaId"/>, if any.</summary>
+    public ReplicaUsage? UsageOf(string replicaId)
+    {
+        if (Replicas is null)
+        {
+            return null;
+        }
+
+        foreach (var usage in Replicas)
+        {
+            if (usage.ReplicaId == replicaId)
+            {
+                return usage;
+            }
+        }
+
+        return null;
+    }
 }
+
+/// <summary>One replica's load as its agent reports it with the primary accelerator's telemetry.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ReplicaUsage(
+    [property: Id(0)] string ReplicaId,
+    [property: Id(1)] int ActiveStreams,
+    [property: Id(2)] int QueueDepth,
+    [property: Id(3)] double KvUtilization,
+    [property: Id(4)] double TokensPerSecond);

@@ -22,4 +22,6 @@ public sealed record ReplicaLoad(
     [property: Id(2)] int Devices,
     [property: Id(3)] int Slots,
     [property: Id(4)] int ActiveStreams,
-    [property: Id(5)] bool IsPrimary);
+    [property: Id(5)] bool IsPrimary,
+    [property: Id(6)] int QueueDepth = 0,
+    [property: Id(7)] double KvUtilization = 0);

@@ -158,6 +158,8 @@ public sealed class PlacementRouterGrain(
                 if (load is not null)
                 {
                     routes.SetActiveStreams(routable, Math.Min(load.ActiveStreams, routable.Slots));
+                    routable.QueueDepth = load.QueueDepth;
+                    routable.KvUtilization = load.KvUtilization;
                 }
             }
 

@@ -80,6 +80,26 @@ public sealed class SimulatedReplicaHost(string nodeId, IReadOnlyCollection<stri
         return (streams, tokens, slots);
     }
 
+    /// <summary>Per-replica load of the replicas whose primary is <paramref name="acceleratorId"/>, for its telemetry.</summary>
+    public IEnumerable<ReplicaUsage> UsageOn(string acceleratorId)
+    {
+        foreach (var replica in _replicas.Values)
+        {
+            if (replica.Load.AcceleratorIds[0] == acceleratorId && replica.State == ReplicaStatus.Types.State.Ready)
+            {
+                var active = replica.ActiveStreams;
+                yield return new ReplicaUsage
+                {
+                    ReplicaId = replica.Load.ReplicaId,
+                    ActiveStreams = active,
+                    QueueDepth = 0, // a simulated replica refuses work beyond its slots rather than queueing it
+                    KvUtilization = (double)active / replica.Load.Slots,
+                    TokensPerSecond = active * replica.TokensPerSecondPerStream(active),
+                };
+            }
+        }
+    }
+
     /// <summary>
     /// Serves one request on a ready replica here: holds a stream for the prefill and decode time the
     /// performance model predicts at the replica's current concurrency. False when the replica is not

@@ -27,6 +27,7 @@ public sealed class SimulatedTelemetrySource(string acceleratorId, bool isWafer,
             PowerWatts = isWafer ? 0 : 8 * (150 + 550 * load),
             Health = HealthStatus.Healthy,
         };
+        telemetry.Replicas.AddRange(host.UsageOn(acceleratorId));
         return Task.FromResult<IReadOnlyDictionary<string, AcceleratorTelemetry>>(
             new Dictionary<string, AcceleratorTelemetry> { [acceleratorId] = telemetry });
     }

@@ -96,6 +96,7 @@ public static class ContractMapping
         accelerator.Replicas.AddRange(view.Replicas.Select(h => new V1.HostedReplica
         {
             ReplicaId = h.ReplicaId, Deployment = h.Deployment, Devices = h.Devices, Slots = h.Slots, ReservedSlots = h.ActiveStreams, Primary = h.IsPrimary,
+            QueueDepth = h.QueueDepth, KvUtilization = h.KvUtilization,
         }));
         if (view.LastHeartbeatAt is { } heartbeat)
         {
