@@ -15,10 +15,11 @@ namespace ControlPlane.Silos.PlacementApi;
 /// The gateway's placement API: validates each request, hands it to the session grain, and maps the
 /// outcome to a reply or a gRPC error with the right code and retry hint.
 /// </summary>
-public sealed class PlacementGrpcService(
+public sealed partial class PlacementGrpcService(
     IGrainFactory grains,
     PlacementRequestValidator validator,
-    ControlPlaneMetrics metrics) : V1.PlacementService.PlacementServiceBase
+    ControlPlaneMetrics metrics,
+    ILogger<PlacementGrpcService> logger) : V1.PlacementService.PlacementServiceBase
 {
     /// <summary>Requests one PlaceStream works on at once; more wait for a free turn (back-pressure).</summary>
     public const int MaxInFlightPerStream = 256;
@@ -56,7 +57,7 @@ public sealed class PlacementGrpcService(
     {
         var caller = context.Caller();
         var ct = context.CancellationToken;
-        using var turns = new SemaphoreSlim(MaxInFlightPerStream);
+        var turns = new SemaphoreSlim(MaxInFlightPerStream); // not disposed: answers still running when the client leaves release it
         var inFlight = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
 
         // One writer drains the replies; it flushes only when no other reply is waiting, so a busy stream
@@ -83,7 +84,7 @@ public sealed class PlacementGrpcService(
             }
 
             await turns.WaitAsync(ct);
-            _ = AnswerAsync(item); // never throws: every outcome becomes a reply
+            _ = AnswerAsync(item); // never faults: every outcome becomes a reply
         }
 
         // The client finished sending: holding every turn means every answer has been queued; then end the stream.
@@ -108,6 +109,17 @@ public sealed class PlacementGrpcService(
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 // The stream is closing; nobody is left to answer.
+            }
+            catch (Exception ex)
+            {
+                // A bug, not bad input: answer the item so the client is not left waiting, and say where to look.
+                LogItemFailed(logger, item.CorrelationId, ex);
+                inFlight.TryRemove(item.CorrelationId, out _);
+                replies.Writer.TryWrite(new V1.PlacementStreamResponse
+                {
+                    CorrelationId = item.CorrelationId,
+                    Error = new V1.StreamError { Code = (int)Code.Internal, Message = "the control plane failed on this item; its log has the details" },
+                });
             }
             finally
             {
@@ -262,4 +274,7 @@ public sealed class PlacementGrpcService(
 
         return error;
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "PlaceStream item {CorrelationId} failed unexpectedly")]
+    private static partial void LogItemFailed(ILogger logger, string correlationId, Exception error);
 }
