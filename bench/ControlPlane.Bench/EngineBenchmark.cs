@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using ControlPlane.Placement.Deployments;
 using ControlPlane.Placement.Hardware;
 using ControlPlane.Placement.Models;
@@ -20,8 +19,8 @@ internal static class EngineBenchmark
 
     public static int Run(string[] args)
     {
-        var seconds = Arg(args, "--seconds", 2);
-        var rounds = Arg(args, "--rounds", 3);
+        var seconds = BenchHosts.Arg(args, "--seconds", 2);
+        var rounds = BenchHosts.Arg(args, "--rounds", 3);
         if (seconds < 1 || rounds < 1)
         {
             Console.Error.WriteLine("usage: ControlPlane.Bench engine [--seconds N>=1] [--rounds N>=1]");
@@ -64,12 +63,6 @@ internal static class EngineBenchmark
     {
         var sorted = values.Order().ToArray();
         return sorted[sorted.Length / 2];
-    }
-
-    private static int Arg(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : fallback;
     }
 
     private sealed class Fleet

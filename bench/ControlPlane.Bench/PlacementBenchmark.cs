@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using ControlPlane.Contracts.Security;
 using ControlPlane.Contracts.V1;
 using ControlPlane.Grains.Routing;
@@ -11,13 +10,7 @@ using ControlPlane.Silos.Security;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Grpc.Net.Client;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ControlPlane.Bench;
@@ -36,9 +29,9 @@ internal static class PlacementBenchmark
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var seconds = Arg(args, "--seconds", 5);
-        var rounds = Arg(args, "--rounds", 3);
-        var concurrency = Arg(args, "--concurrency", 16);
+        var seconds = BenchHosts.Arg(args, "--seconds", 5);
+        var rounds = BenchHosts.Arg(args, "--rounds", 3);
+        var concurrency = BenchHosts.Arg(args, "--concurrency", 16);
         if (seconds < 1 || rounds < 1 || concurrency is < 1 or > 1_000)
         {
             Console.Error.WriteLine("usage: ControlPlane.Bench placement [--seconds N>=1] [--rounds N>=1] [--concurrency 1..1000]");
@@ -48,16 +41,9 @@ internal static class PlacementBenchmark
         Console.WriteLine($"placement: {rounds} round(s) of {seconds}s per measurement, {concurrency} concurrent callers; cycle = Place + Complete");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, server GC {System.Runtime.GCSettings.IsServerGC}, .NET {Environment.Version}");
 
-        await using var bare = await StartBareServerAsync();
-        var bareAddress = new Uri(bare.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-        var ports = TelemetryBenchmark.FreePorts(2);
-        await using var silo = ControlPlaneHost.Build(
-        [
-            "--ControlPlane:Endpoints:GrpcPort=0", "--ControlPlane:Endpoints:HttpPort=0",
-            $"--ControlPlane:Cluster:SiloPort={ports[0]}", $"--ControlPlane:Cluster:GatewayPort={ports[1]}",
-            "--Logging:LogLevel:Default=Warning",
-        ]);
-        await silo.StartAsync();
+        var (bare, bareAddress) = await BenchHosts.StartBareServerAsync<BarePlacementService>();
+        await using var bareServer = bare;
+        await using var silo = await BenchHosts.StartSiloAsync();
         var siloAddress = silo.Services.GetRequiredService<BoundEndpoints>().GrpcAddress;
         var tokens = silo.Services.GetRequiredService<TokenAuthenticator>();
         var grains = silo.Services.GetRequiredService<IGrainFactory>();
@@ -375,23 +361,5 @@ internal static class PlacementBenchmark
 
             await Task.Delay(200);
         }
-    }
-
-    private static async Task<WebApplication> StartBareServerAsync()
-    {
-        var builder = WebApplication.CreateBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddGrpc();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
-        var app = builder.Build();
-        app.MapGrpcService<BarePlacementService>();
-        await app.StartAsync();
-        return app;
-    }
-
-    private static int Arg(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : fallback;
     }
 }

@@ -1,18 +1,8 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using ControlPlane.Bench;
 using ControlPlane.Silos.Hosting;
 using ControlPlane.Silos.Metrics;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace ControlPlane.Bench;
 
@@ -25,9 +15,9 @@ internal static class TelemetryBenchmark
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var accelerators = Arg("--accelerators", 1000);
-        var seconds = Arg("--seconds", 10);
-        var rounds = Arg("--rounds", 3);
+        var accelerators = BenchHosts.Arg(args, "--accelerators", 1000);
+        var seconds = BenchHosts.Arg(args, "--seconds", 10);
+        var rounds = BenchHosts.Arg(args, "--rounds", 3);
         if (accelerators < 1 || seconds < 1 || rounds < 1)
         {
             Console.Error.WriteLine("usage: ControlPlane.Bench telemetry [--accelerators N>=1] [--seconds N>=1] [--rounds N>=1]");
@@ -38,17 +28,9 @@ internal static class TelemetryBenchmark
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, server GC {System.Runtime.GCSettings.IsServerGC}, .NET {Environment.Version}");
 
         var bareCounter = new TelemetryCounter();
-        await using var bare = await StartBareServerAsync(bareCounter);
-        var bareAddress = new Uri(bare.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-
-        var ports = FreePorts(2);
-        await using var silo = ControlPlaneHost.Build(
-        [
-            "--ControlPlane:Endpoints:GrpcPort=0", "--ControlPlane:Endpoints:HttpPort=0",
-            $"--ControlPlane:Cluster:SiloPort={ports[0]}", $"--ControlPlane:Cluster:GatewayPort={ports[1]}",
-            "--Logging:LogLevel:Default=Warning",
-        ]);
-        await silo.StartAsync();
+        var (bare, bareAddress) = await BenchHosts.StartBareServerAsync<BareAgentService>(services => services.AddSingleton(bareCounter));
+        await using var bareServer = bare;
+        await using var silo = await BenchHosts.StartSiloAsync();
         var siloAddress = silo.Services.GetRequiredService<BoundEndpoints>().GrpcAddress;
         var siloMetrics = silo.Services.GetRequiredService<ControlPlaneMetrics>();
         var siloReports = siloMetrics.TelemetryReports;
@@ -110,34 +92,5 @@ internal static class TelemetryBenchmark
             await Task.Delay(TimeSpan.FromSeconds(1)); // let the server drain before the next measurement
             return rate;
         }
-
-        static async Task<WebApplication> StartBareServerAsync(TelemetryCounter counter)
-        {
-            var builder = WebApplication.CreateBuilder();
-            builder.Logging.SetMinimumLevel(LogLevel.Warning);
-            builder.Services.AddSingleton(counter);
-            builder.Services.AddGrpc();
-            builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
-            var app = builder.Build();
-            app.MapGrpcService<BareAgentService>();
-            await app.StartAsync();
-            return app;
-        }
-
-
-        int Arg(string name, int fallback)
-        {
-            var i = Array.IndexOf(args, name);
-            return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : fallback;
-        }
-    }
-
-    internal static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(l => l.Start());
-        var result = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(l => l.Stop());
-        return result;
     }
 }
