@@ -116,30 +116,24 @@ public static class AcceleratorCommands
 
             var now = time.GetUtcNow();
             var t = a.Telemetry;
-            var lines = new List<(string, string)>
-            {
-                ("ID", a.AcceleratorId),
-                ("Node", a.NodeId),
-                ("Class", ClassName(a.HardwareClass)),
-                ("SKU", a.Sku),
-                ("Memory", $"{Gigabytes(a.MemoryBytes)} {(a.MemoryKind == MemoryKind.Sram ? "SRAM" : "HBM")}, {a.MemoryBandwidthBytesPerSecond / 1e12:N2} TB/s"),
-                ("GPUs", a.GpuCount == 0 ? "-" : $"{a.GpuCount} x {Gigabytes(a.MemoryBytesPerGpu)}"),
-                ("Pool", a.Pool),
-                ("Location", $"region {a.Location.Region}, zone {a.Location.Zone}{(a.Location.Rack.Length > 0 ? $", rack {a.Location.Rack}" : "")}"),
-                ("State", $"{StateName(a.State)} since {Age(a.StateChangeTime, now)} ago ({a.StateReason})"),
-                ("Heartbeat", a.LastHeartbeatTime is null ? "never" : $"{Age(a.LastHeartbeatTime, now)} ago"),
-                ("Lease expires", a.LeaseExpireTime is null ? "-" : $"{a.LeaseExpireTime.ToDateTimeOffset():u}"),
-                ("Health", HealthName(t.Health)),
-                ("Utilisation", t.Utilization.ToString("P0", CultureInfo.InvariantCulture).Replace(" ", "")),
-                ("Active streams", t.ActiveStreams.ToString(CultureInfo.InvariantCulture)),
-                ("Tokens/s", t.TokensPerSecond.ToString("N0", CultureInfo.InvariantCulture)),
-                ("Free memory", Gigabytes(t.FreeMemoryBytes)),
-            };
-            var width = lines.Max(l => l.Item1.Length) + 1;
-            foreach (var (label, value) in lines)
-            {
-                runner.Out.WriteLine($"{(label + ":").PadRight(width)} {value}");
-            }
+            new FieldList()
+                .Add("ID", a.AcceleratorId)
+                .Add("Node", a.NodeId)
+                .Add("Class", ClassName(a.HardwareClass))
+                .Add("SKU", a.Sku)
+                .Add("Memory", $"{Gigabytes(a.MemoryBytes)} {(a.MemoryKind == MemoryKind.Sram ? "SRAM" : "HBM")}, {a.MemoryBandwidthBytesPerSecond / 1e12:N2} TB/s")
+                .Add("GPUs", a.GpuCount == 0 ? "-" : $"{a.GpuCount} x {Gigabytes(a.MemoryBytesPerGpu)}")
+                .Add("Pool", a.Pool)
+                .Add("Location", $"region {a.Location.Region}, zone {a.Location.Zone}{(a.Location.Rack.Length > 0 ? $", rack {a.Location.Rack}" : "")}")
+                .Add("State", $"{StateName(a.State)} since {Age(a.StateChangeTime, now)} ago ({a.StateReason})")
+                .Add("Heartbeat", a.LastHeartbeatTime is null ? "never" : $"{Age(a.LastHeartbeatTime, now)} ago")
+                .Add("Lease expires", a.LeaseExpireTime is null ? "-" : $"{a.LeaseExpireTime.ToDateTimeOffset():u}")
+                .Add("Health", HealthName(t.Health))
+                .Add("Utilisation", t.Utilization.ToString("P0", CultureInfo.InvariantCulture).Replace(" ", ""))
+                .Add("Active streams", t.ActiveStreams.ToString(CultureInfo.InvariantCulture))
+                .Add("Tokens/s", t.TokensPerSecond.ToString("N0", CultureInfo.InvariantCulture))
+                .Add("Free memory", Gigabytes(t.FreeMemoryBytes))
+                .WriteTo(runner.Out);
 
             foreach (var gpu in a.Gpus)
             {

@@ -197,27 +197,21 @@ public static class DeploymentCommands
             return 0;
         }
 
-        var lines = new List<(string, string)>
-        {
-            ("Name", d.Name),
-            ("Model", $"{d.Model}: {d.Parameters / 1e9:0.#}B parameters, {d.Layers} layers, {d.Precision.ToString().ToLowerInvariant()}, {d.WeightsBytes / 1e9:N0} GB of weights"),
-            ("Context", $"{d.ContextWindowTokens:N0} tokens ({d.KvBytesPerToken:N0} KV bytes per token)"),
-            ("Classes", string.Join(", ", d.AllowedClasses.Select(AcceleratorCommands.ClassName))),
-            ("Replicas", $"{d.ReadyReplicas} ready of {d.DesiredReplicas} desired (at least {d.MinReplicas})"),
-            ("SLO", $"first token within {d.Slo.TimeToFirstToken.ToTimeSpan().TotalSeconds:0.###}s, at least {d.Slo.MinTokensPerSecond:N0} tok/s; long jobs within {d.Slo.LongHorizonCompletion.ToTimeSpan().TotalMinutes:0.#} min"),
-            ("Plans", d.EntitledPlans.Count == 0 ? "every plan" : string.Join(", ", d.EntitledPlans)),
-            ("Default class", d.DefaultLatencyClass == LatencyClass.LongHorizon ? "long-horizon" : "interactive"),
-        };
-        var width = lines.Max(l => l.Item1.Length) + 1;
-        foreach (var (label, value) in lines)
-        {
-            runner.Out.WriteLine($"{(label + ":").PadRight(width)} {value}");
-        }
-
+        var fields = new FieldList();
+        fields.Add("Name", d.Name);
+        fields.Add("Model", $"{d.Model}: {d.Parameters / 1e9:0.#}B parameters, {d.Layers} layers, {d.Precision.ToString().ToLowerInvariant()}, {d.WeightsBytes / 1e9:N0} GB of weights");
+        fields.Add("Context", $"{d.ContextWindowTokens:N0} tokens ({d.KvBytesPerToken:N0} KV bytes per token)");
+        fields.Add("Classes", string.Join(", ", d.AllowedClasses.Select(AcceleratorCommands.ClassName)));
+        fields.Add("Replicas", $"{d.ReadyReplicas} ready of {d.DesiredReplicas} desired (at least {d.MinReplicas})");
+        fields.Add("SLO", $"first token within {d.Slo.TimeToFirstToken.ToTimeSpan().TotalSeconds:0.###}s, at least {d.Slo.MinTokensPerSecond:N0} tok/s; long jobs within {d.Slo.LongHorizonCompletion.ToTimeSpan().TotalMinutes:0.#} min");
+        fields.Add("Plans", d.EntitledPlans.Count == 0 ? "every plan" : string.Join(", ", d.EntitledPlans));
+        fields.Add("Default class", d.DefaultLatencyClass == LatencyClass.LongHorizon ? "long-horizon" : "interactive");
         foreach (var problem in d.PlacementProblems)
         {
-            runner.Out.WriteLine($"{"Problem:".PadRight(width)} {problem}");
+            fields.Add("Problem", problem);
         }
+
+        fields.WriteTo(runner.Out);
 
         if (d.Replicas.Count > 0)
         {
