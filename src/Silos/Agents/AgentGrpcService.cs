@@ -229,7 +229,7 @@ public sealed partial class AgentGrpcService(
     {
         var violations = new FieldViolations();
         ResourceIds.Check(violations, status.ReplicaId, "replica_status.replica_id");
-        PlacementRequestValidator.Deployment(status.Deployment, "replica_status.deployment", violations);
+        ResourceIds.Check(violations, status.Deployment, "replica_status.deployment");
         ResourceIds.Check(violations, status.AcceleratorId, "replica_status.accelerator_id");
         violations.Check(status.State != V1.ReplicaStatus.Types.State.Unspecified && System.Enum.IsDefined(status.State), "replica_status.state",
             $"must be LOADING, READY, FAILED or UNLOADED (got {(int)status.State})");

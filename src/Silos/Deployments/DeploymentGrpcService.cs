@@ -33,7 +33,7 @@ public sealed class DeploymentGrpcService(IGrainFactory grains) : V1.DeploymentS
     {
         var violations = new FieldViolations();
         RequestId(request.RequestId, violations);
-        PlacementRequestValidator.Deployment(request.Name, "name", violations);
+        ResourceIds.Check(violations, request.Name, "name");
         violations.Check(request.DesiredReplicas is >= 0 and <= Placement.Deployments.DeploymentSpec.MaxReplicas, "desired_replicas",
             $"must be 0..{Placement.Deployments.DeploymentSpec.MaxReplicas} (got {request.DesiredReplicas})");
         violations.Check(request.MinReplicas == -1 || (request.MinReplicas >= 0 && request.MinReplicas <= request.DesiredReplicas), "min_replicas",
@@ -49,7 +49,7 @@ public sealed class DeploymentGrpcService(IGrainFactory grains) : V1.DeploymentS
     {
         var violations = new FieldViolations();
         RequestId(request.RequestId, violations);
-        PlacementRequestValidator.Deployment(request.Name, "name", violations);
+        ResourceIds.Check(violations, request.Name, "name");
         violations.ThrowIfAny();
         var outcome = await grains.GetGrain<IDeploymentGrain>(request.Name).DeleteAsync(request.RequestId).WaitAsync(context.CancellationToken);
         var response = new V1.DeleteDeploymentResponse();
@@ -70,7 +70,7 @@ public sealed class DeploymentGrpcService(IGrainFactory grains) : V1.DeploymentS
     public override async Task<V1.Deployment> GetDeployment(V1.GetDeploymentRequest request, ServerCallContext context)
     {
         var violations = new FieldViolations();
-        PlacementRequestValidator.Deployment(request.Name, "name", violations);
+        ResourceIds.Check(violations, request.Name, "name");
         violations.ThrowIfAny();
         var view = await grains.GetGrain<IDeploymentGrain>(request.Name).GetAsync().WaitAsync(context.CancellationToken);
         return view is null

@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using ControlPlane.Grains.Routing;
-using ControlPlane.Placement.Deployments;
 using Microsoft.Extensions.Options;
 using V1 = ControlPlane.Contracts.V1;
 
@@ -31,7 +30,7 @@ public sealed partial class PlacementRequestValidator(IOptions<PlacementOptions>
             violations.Add(prefix + "plan", $"must be one of {PlanNames()} (got '{ResourceIds.Shorten(request.Plan)}')");
         }
 
-        Deployment(request.Deployment, prefix + "deployment", violations);
+        ResourceIds.Check(violations, request.Deployment, prefix + "deployment");
         violations.Check(Enum.IsDefined(request.ReasoningEffort), prefix + "reasoning_effort",
             $"must be LOW, MEDIUM, HIGH, XHIGH or unset (got {(int)request.ReasoningEffort})");
         violations.Check(Enum.IsDefined(request.LatencyClass), prefix + "latency_class",
@@ -59,18 +58,6 @@ public sealed partial class PlacementRequestValidator(IOptions<PlacementOptions>
         Key(request.SessionId, prefix + "session_id", violations);
         Key(request.TenantId, prefix + "tenant_id", violations);
         PlacementId(request.PlacementId, prefix + "placement_id", violations);
-    }
-
-    /// <summary>Checks a deployment name.</summary>
-    public static void Deployment(string name, string field, FieldViolations violations)
-    {
-        if (string.IsNullOrEmpty(name))
-        {
-            violations.Add(field, "is required");
-            return;
-        }
-
-        violations.Check(DeploymentSpec.IsValidName(name), field, $"{ResourceIds.Rule} (got '{ResourceIds.Shorten(name)}')");
     }
 
     private static void Key(string value, string field, FieldViolations violations)
