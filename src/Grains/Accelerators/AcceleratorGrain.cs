@@ -406,8 +406,14 @@ public sealed partial class AcceleratorGrain(
         _lastHeartbeatAt,
         _leaseExpiresAt,
         time.GetUtcNow(),
-        Record.Hosted.Values.Select(h => new ReplicaLoad(h.ReplicaId, h.Deployment, h.Devices, h.Slots, _activeByReplica.GetValueOrDefault(h.ReplicaId), h.IsPrimary,
-            _telemetry.UsageOf(h.ReplicaId)?.QueueDepth ?? 0, _telemetry.UsageOf(h.ReplicaId)?.KvUtilization ?? 0)).ToArray());
+        Record.Hosted.Values.Select(LoadOf).ToArray());
+
+    private ReplicaLoad LoadOf(HostedReplica hosted)
+    {
+        var usage = _telemetry.UsageOf(hosted.ReplicaId);
+        return new ReplicaLoad(hosted.ReplicaId, hosted.Deployment, hosted.Devices, hosted.Slots, _activeByReplica.GetValueOrDefault(hosted.ReplicaId),
+            hosted.IsPrimary, usage?.QueueDepth ?? 0, usage?.KvUtilization ?? 0);
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Accelerator {AcceleratorId}: placement {PlacementId} on replica {ReplicaId} expired unreleased; slot freed")]
     private static partial void LogReservationExpired(ILogger logger, string acceleratorId, string placementId, string replicaId);

@@ -194,7 +194,7 @@ public sealed partial class DeploymentGrain(
         }
 
         // Ask again: an agent that still serves it says so at once; a restarted one loads it.
-        SendLoadAsync(replica, definition, definition.ToSpec().Shape.WeightsBytes).Ignore();
+        SendLoadAsync(replica, definition).Ignore();
     }
 
     /// <inheritdoc />
@@ -248,7 +248,7 @@ public sealed partial class DeploymentGrain(
         {
             if (!_loadSentAt.TryGetValue(replica.ReplicaId, out var sentAt) || now - sentAt >= _options.CommandTimeout)
             {
-                SendLoadAsync(replica, definition, definition.ToSpec().Shape.WeightsBytes).Ignore();
+                SendLoadAsync(replica, definition).Ignore();
             }
         }
 
@@ -310,7 +310,7 @@ public sealed partial class DeploymentGrain(
 
             // Not awaited: the agent reports progress through its stream, and that report must be able to
             // reach this grain while the acknowledgement is still on its way.
-            SendLoadAsync(replica, definition, spec.Shape.WeightsBytes).Ignore();
+            SendLoadAsync(replica, definition).Ignore();
         }
 
         State.PlacementProblems = problems;
@@ -338,16 +338,17 @@ public sealed partial class DeploymentGrain(
         return null;
     }
 
-    private async Task SendLoadAsync(ReplicaRecord replica, DeploymentDefinition definition, long weightsBytes)
+    private async Task SendLoadAsync(ReplicaRecord replica, DeploymentDefinition definition)
     {
         _loadSentAt[replica.ReplicaId] = time.GetUtcNow();
         await Task.Yield(); // let the reconcile turn finish first
+        var shape = definition.ToSpec().Shape;
         var sku = catalogue.TryGet(replica.Sku, out var s) ? s : null;
-        var performance = sku is null ? default : model.Predict(definition.ToSpec().Shape, sku, replica.DevicesPerAccelerator * replica.AcceleratorIds.Count);
+        var performance = sku is null ? default : model.Predict(shape, sku, replica.DevicesPerAccelerator * replica.AcceleratorIds.Count);
         var outcomes = await Task.WhenAll(ByNode(replica).Select(async group =>
         {
             var command = new NodeCommand($"load-{replica.ReplicaId}-{Guid.NewGuid():N}", NodeCommandKind.LoadReplica, time.GetUtcNow(), "", null,
-                new ReplicaCommand(replica.ReplicaId, Name, definition.Model, weightsBytes, group.AcceleratorIds, replica.Slots,
+                new ReplicaCommand(replica.ReplicaId, Name, definition.Model, shape.WeightsBytes, group.AcceleratorIds, replica.Slots,
                     performance.SingleStreamTokensPerSecond, performance.BatchSlowdown, performance.PrefillTokensPerSecond,
                     TimeSpan.FromSeconds(performance.FirstTokenOverheadSeconds)));
             return (group.NodeId, Outcome: await GrainFactory.GetGrain<INodeGrain>(group.NodeId).SendCommandAsync(command, _options.CommandTimeout));

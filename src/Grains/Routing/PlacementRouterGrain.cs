@@ -45,7 +45,7 @@ public sealed class PlacementRouterGrain(
         }
 
         var request = ask.ToRequest();
-        var weights = _engine.Pipeline.Scorers.Select(s => s.Weight).ToArray();
+        var weights = _engine.Pipeline.ScorerWeights;
         var attempts = 0;
         PlacementDecision? last = null;
         for (var round = 0; round < _options.ReservationAttempts; round++)
@@ -94,7 +94,7 @@ public sealed class PlacementRouterGrain(
             last is null ? DecisionExplanation.None : DecisionExplanation.From(last.Explanation, weights, attempts));
     }
 
-    private static PlacementResult Placed(PlacementDecision decision, RankedCandidate candidate, string placementId, DateTimeOffset leaseExpiresAt, double[] weights, int attempts, bool dryRun)
+    private static PlacementResult Placed(PlacementDecision decision, RankedCandidate candidate, string placementId, DateTimeOffset leaseExpiresAt, IReadOnlyList<double> weights, int attempts, bool dryRun)
     {
         var replica = candidate.Replica;
         return new PlacementResult(

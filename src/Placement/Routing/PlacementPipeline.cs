@@ -20,6 +20,7 @@ public sealed class PlacementPipeline
         Scorers = scorers.ToArray();
         FilterNames = Filters.Select(f => f.Name).ToArray();
         ScorerNames = Scorers.Select(s => s.Name).ToArray();
+        ScorerWeights = Scorers.Select(s => s.Weight).ToArray();
     }
 
     /// <summary>The filters, cheapest first.</summary>
@@ -33,6 +34,9 @@ public sealed class PlacementPipeline
 
     /// <summary>Scorer names, indexed like <see cref="Scorers"/>.</summary>
     public string[] ScorerNames { get; }
+
+    /// <summary>Scorer weights, indexed like <see cref="Scorers"/>.</summary>
+    public double[] ScorerWeights { get; }
 
     /// <summary>The project's policy with <paramref name="weights"/> (defaults when null).</summary>
     public static PlacementPipeline Default(ScoreWeights? weights = null)

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using ControlPlane.Grains.Accelerators;
 using ControlPlane.Grains.Routing;
 using ControlPlane.Placement.Deployments;
@@ -59,18 +60,11 @@ public sealed class ControlPlaneMetrics
             result.LatencyClass == LatencyClass.LongHorizon ? "long_horizon" : "interactive",
             result.Placed ? AcceleratorRegistration.PoolClassName(result.HardwareClass) : "none").Inc();
 
-    private static string ReasonLabel(RejectionReason reason) => reason switch
-    {
-        RejectionReason.NotEntitled => "not_entitled",
-        RejectionReason.ContextTooLong => "context_too_long",
-        RejectionReason.NoReplicas => "no_replicas",
-        RejectionReason.NoReadyReplica => "no_ready_replica",
-        RejectionReason.NoCapacity => "no_capacity",
-        RejectionReason.LimitExhausted => "limit_exhausted",
-        RejectionReason.SloUnattainable => "slo_unattainable",
-        RejectionReason.UnknownDeployment => "unknown_deployment",
-        _ => "rejected",
-    };
+    // The ErrorInfo reasons, lowercased once: label values must not allocate on the placement path.
+    private static readonly FrozenDictionary<RejectionReason, string> ReasonLabels =
+        Enum.GetValues<RejectionReason>().ToFrozenDictionary(r => r, r => PlacementContract.ReasonName(r).ToLowerInvariant());
+
+    private static string ReasonLabel(RejectionReason reason) => ReasonLabels.GetValueOrDefault(reason, "rejected");
 
     /// <summary>Counts tokens of one completion.</summary>
     public void CountCompletion(HardwareClass hardwareClass, long tokens) =>
