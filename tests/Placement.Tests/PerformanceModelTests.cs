@@ -6,11 +6,9 @@ namespace ControlPlane.Placement.Tests;
 
 public sealed class PerformanceModelTests
 {
-    private static readonly HardwareSku Cs3 = Sku("cs3");
-    private static readonly HardwareSku H100 = Sku("h100-sxm");
-    private static readonly HardwareSku H200 = Sku("h200");
-
-    private static HardwareSku Sku(string name) => HardwareCatalogue.Default.TryGet(name, out var sku) ? sku : throw new InvalidOperationException(name);
+    private static readonly HardwareSku Cs3 = Fleets.Cs3;
+    private static readonly HardwareSku H100 = Fleets.Sku("h100-sxm");
+    private static readonly HardwareSku H200 = Fleets.H200;
 
     private static PerformanceModel Release(WaferDecodeCalibration wafer) => new(PerformanceCalibration.Default with { Wafer = wafer });
 
@@ -103,7 +101,7 @@ public sealed class PerformanceModelTests
     {
         var shape = new ModelShape(parameters, 80, precision, 100_000);
 
-        Assert.Equal(expected, PerformanceModel.Default.DevicesNeeded(shape, Sku(sku)));
+        Assert.Equal(expected, PerformanceModel.Default.DevicesNeeded(shape, Fleets.Sku(sku)));
     }
 
     [Fact]
