@@ -21,6 +21,12 @@ public static class CpctlApp
         root.Subcommands.Add(NodeCommands.Create(globals, runner));
         root.Subcommands.Add(DeploymentCommands.Create(globals, runner));
         root.Subcommands.Add(PlaceCommand.Create(globals, runner));
+        foreach (var lifecycle in LifecycleCommands.Create(globals, runner, time))
+        {
+            root.Subcommands.Add(lifecycle);
+        }
+
+        root.Subcommands.Add(AuditCommands.Create(globals, runner, time));
         return root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }, cancellationToken);
     }
 }

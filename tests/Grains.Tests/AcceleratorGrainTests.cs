@@ -1,3 +1,4 @@
+using ControlPlane.Grains.Accelerators.Operations;
 using ControlPlane.Grains.Accelerators;
 using ControlPlane.Grains.FleetIndex;
 using ControlPlane.Grains.Nodes;
@@ -105,7 +106,7 @@ public class AcceleratorGrainTests(FleetClusterFixture fleet)
         await grain.RegisterAsync(Registrations.Wafer("acc-decom-1", "node-decom-1"));
         await Eventually.Until(grain.GetAsync, v => v!.State == AcceleratorState.Lost, Wait, "the lease to expire");
 
-        var decommissioned = await grain.ApplyOperatorActionAsync(LifecycleTrigger.Decommission, "retired");
+        var decommissioned = await grain.ApplyAsync(Operators.Command(OperatorAction.Decommission, "retired"));
         var register = await grain.RegisterAsync(Registrations.Wafer("acc-decom-1", "node-decom-1"));
         var report = await grain.ReportTelemetryAsync("node-decom-1", 1, Registrations.Busy);
 
@@ -122,7 +123,7 @@ public class AcceleratorGrainTests(FleetClusterFixture fleet)
         await grain.RegisterAsync(Registrations.Wafer("acc-illegal-1", "node-illegal-1"));
         await grain.ReportTelemetryAsync("node-illegal-1", 1, Registrations.Busy);
 
-        var outcome = await grain.ApplyOperatorActionAsync(LifecycleTrigger.Decommission, "oops");
+        var outcome = await grain.ApplyAsync(Operators.Command(OperatorAction.Decommission, "oops"));
 
         Assert.Equal(AcceleratorRefusal.IllegalTransition, outcome.Refusal);
         Assert.Contains("drain it first", outcome.Message);

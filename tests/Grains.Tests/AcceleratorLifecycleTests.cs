@@ -45,13 +45,15 @@ public class AcceleratorLifecycleTests
         { S.Unregistered, T.Cordon, "not registered" },
         { S.Decommissioned, T.Register, "decommissioned" },
         { S.Decommissioned, T.Heartbeat, "decommissioned" },
-        { S.Decommissioned, T.Resume, "Decommissioned" },
+        { S.Decommissioned, T.Resume, "add it back first" },
+        { S.Active, T.Readd, "only a decommissioned accelerator" },
+        { S.Drained, T.Readd, "only a decommissioned accelerator" },
         { S.Active, T.Decommission, "drain it first" },
         { S.Draining, T.Decommission, "wait until it is Drained" },
         { S.Active, T.Resume, "Active" },
         { S.Active, T.DrainCompleted, "Active" },
         { S.Drained, T.Drain, "Drained" },
-        { S.Lost, T.Drain, "Lost" },
+        { S.Draining, T.Drain, "already Draining" },
         { S.Registering, T.Drain, "Registering" },
     };
 
@@ -108,10 +110,26 @@ public class AcceleratorLifecycleTests
     }
 
     [Fact]
-    public void Decommissioned_is_terminal_for_everything_but_an_expiring_lease()
+    public void Decommissioned_is_terminal_but_for_an_expiring_lease_and_an_operator_adding_it_back()
     {
         var allowed = AcceleratorLifecycle.AllowedTriggers(new LifecyclePosition(S.Decommissioned));
+        var readded = AcceleratorLifecycle.Apply(new LifecyclePosition(S.Decommissioned), T.Readd);
 
-        Assert.Equal([T.LeaseExpired], allowed);
+        Assert.Equal([T.LeaseExpired, T.Readd], allowed);
+        Assert.Equal(new LifecyclePosition(S.Unregistered), readded.To);
+    }
+
+    [Fact]
+    public void Draining_a_lost_accelerator_holds_the_drain_for_when_its_node_returns()
+    {
+        var lost = new LifecyclePosition(S.Lost);
+
+        var drained = AcceleratorLifecycle.Apply(lost, T.Drain);
+        var back = AcceleratorLifecycle.Apply(drained.To, T.Heartbeat);
+        var again = AcceleratorLifecycle.Apply(drained.To, T.Drain);
+
+        Assert.Equal(new LifecyclePosition(S.Lost, S.Draining), drained.To);
+        Assert.Equal(S.Draining, back.To.State);
+        Assert.False(again.Allowed);
     }
 }

@@ -1,3 +1,4 @@
+using ControlPlane.Grains.Accelerators.Operations;
 using ControlPlane.Grains.Accelerators;
 using ControlPlane.Grains.Deployments;
 using ControlPlane.Grains.Nodes;
@@ -98,6 +99,29 @@ internal sealed class FleetUnderTest : IAsyncDisposable
         return (await Eventually.Until(grain.GetAsync, v => v!.ReadyReplicas >= expectedReplicas, TimeSpan.FromSeconds(10), "replicas ready"))!;
     }
 
+    /// <summary>Registers one more GPU node (new hardware arriving) and heartbeats it from now on.</summary>
+    public async Task<string> AddGpuNodeAsync(int index)
+    {
+        var node = $"{Prefix}-gnode-{index}";
+        var id = $"{Prefix}-gpu-{index}";
+        await RegisterAsync(node, Registrations.GpuNode(id, node, zone: $"z{index % 2}"));
+        await _grains.GetGrain<IAcceleratorGrain>(id).ReportTelemetryAsync(node, 1, Registrations.Busy with { ActiveStreams = 0 });
+        return id;
+    }
+
+    /// <summary>Plays the agents reporting every replica of <paramref name="deployment"/> that is still loading as loaded.</summary>
+    public async Task ReportLoadedAsync(string deployment)
+    {
+        var grain = _grains.GetGrain<IDeploymentGrain>(deployment);
+        foreach (var replica in (await grain.GetAsync())!.Replicas.Where(r => r.State == ReplicaState.Loading))
+        {
+            foreach (var accelerator in replica.AcceleratorIds)
+            {
+                await grain.ReportReplicaAsync(replica.ReplicaId, accelerator, ReplicaState.Ready, "", $"sim://{replica.ReplicaId}");
+            }
+        }
+    }
+
     /// <summary>Stops heartbeating one accelerator, so its lease runs out.</summary>
     public void Silence(string acceleratorId) => _accelerators.RemoveAll(a => a.Accelerator == acceleratorId);
 
@@ -111,7 +135,7 @@ internal sealed class FleetUnderTest : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Task.WhenAll(_deployments.Distinct().Select(d => _grains.GetGrain<IDeploymentGrain>(d).DeleteAsync($"cleanup-{d}")));
-        await Task.WhenAll(_all.Select(id => _grains.GetGrain<IAcceleratorGrain>(id).ApplyOperatorActionAsync(LifecycleTrigger.Cordon, "test finished")));
+        await Task.WhenAll(_all.Select(id => _grains.GetGrain<IAcceleratorGrain>(id).ApplyAsync(Operators.Command(OperatorAction.Cordon, "test finished"))));
         await _stop.CancelAsync();
         await _heartbeats;
         _stop.Dispose();

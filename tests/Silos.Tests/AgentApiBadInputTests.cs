@@ -288,11 +288,15 @@ public sealed class AgentApiBadInputTests(ControlPlaneFixture plane) : IClassFix
         await Eventually.Until(
             () => plane.Fleet.GetAcceleratorAsync(new GetAcceleratorRequest { AcceleratorId = "tele-decom-cs3" }, plane.Operator).ResponseAsync,
             a => a.State == AcceleratorState.Active, TimeSpan.FromSeconds(10), "the first report");
-        var grain = plane.Grains.GetGrain<Grains.Accelerators.IAcceleratorGrain>("tele-decom-cs3");
-        foreach (var step in new[] { Grains.Accelerators.LifecycleTrigger.Drain, Grains.Accelerators.LifecycleTrigger.DrainCompleted, Grains.Accelerators.LifecycleTrigger.Decommission })
+
+        // The node falls silent (this raw stream sends no more heartbeats), and an operator retires it.
+        await Eventually.Until(
+            () => plane.Fleet.GetAcceleratorAsync(new GetAcceleratorRequest { AcceleratorId = "tele-decom-cs3" }, plane.Operator).ResponseAsync,
+            a => a.State == AcceleratorState.Lost, TimeSpan.FromSeconds(10), "the lease to expire");
+        await plane.Fleet.DecommissionAcceleratorsAsync(new AcceleratorActionRequest
         {
-            Assert.True((await grain.ApplyOperatorActionAsync(step, "test")).Accepted);
-        }
+            AcceleratorIds = { "tele-decom-cs3" }, Reason = "retire", RequestId = "tele-decom-decommission",
+        }, plane.Operator);
 
         // Later reports are forwarded in the background; the refusal must still reach the agent.
         await call.RequestStream.WriteAsync(Specs.Telemetry("tele-decom-cs3", 2));

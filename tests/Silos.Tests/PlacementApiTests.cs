@@ -86,7 +86,7 @@ public sealed class PlacementApiTests(PlacementFleetFixture fixture) : IClassFix
         Assert.InRange(placed.Placement.PredictedTimeToFirstToken.ToTimeSpan(), TimeSpan.FromSeconds(0.2), TimeSpan.FromSeconds(1));
         Assert.True(placed.Placement.PredictedTokensPerSecond > 1_000, $"{placed.Placement.PredictedTokensPerSecond} tok/s");
         Assert.True(placed.Placement.LeaseExpireTime.ToDateTimeOffset() > DateTimeOffset.UtcNow);
-        Assert.True(await Fleet.ServeAsync(placed.Placement.Endpoint, 2_000, 300, CancellationToken.None));
+        Assert.Equal(HardwareAgents.Replicas.ServeOutcome.Completed, await Fleet.ServeAsync(placed.Placement.Endpoint, 2_000, 300, CancellationToken.None));
 
         var completed = await Plane.Placement.CompleteAsync(new CompleteRequest
         {

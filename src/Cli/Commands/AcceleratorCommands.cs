@@ -173,15 +173,6 @@ public static class AcceleratorCommands
             return "-";
         }
 
-        var age = now - at.ToDateTimeOffset();
-        if (age < TimeSpan.Zero)
-        {
-            age = TimeSpan.Zero; // clocks of cpctl and the silo differ slightly
-        }
-
-        return age.TotalSeconds < 60 ? $"{(int)age.TotalSeconds}s"
-            : age.TotalMinutes < 60 ? $"{(int)age.TotalMinutes}m{age.Seconds:D2}s"
-            : age.TotalHours < 48 ? $"{(int)age.TotalHours}h{age.Minutes:D2}m"
-            : $"{(int)age.TotalDays}d";
+        return DurationText.Format(now - at.ToDateTimeOffset()); // a negative age (clocks differ slightly) shows as 0s
     }
 }

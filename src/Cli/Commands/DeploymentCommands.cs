@@ -26,13 +26,6 @@ public static class DeploymentCommands
         return group;
     }
 
-    private static Option<string?> RequestIdOption() => new("--request-id")
-    {
-        Description = "Client-chosen id that makes a retry act once (default: a fresh id per invocation).",
-    };
-
-    private static string RequestId(ParseResult parse, Option<string?> option) => parse.GetValue(option) ?? $"cpctl-{Guid.NewGuid():N}";
-
     private static Command CreateCommand(GlobalOptions globals, CommandRunner runner)
     {
         var name = new Argument<string>("name") { Description = "Deployment name: lowercase letters, digits, '-' and '.'." };
@@ -46,16 +39,17 @@ public static class DeploymentCommands
         var classes = new Option<string>("--classes") { Description = "Allowed hardware, in order of preference: wafer-scale, gpu, or both comma-separated.", DefaultValueFactory = _ => "wafer-scale,gpu" };
         var replicas = new Option<int>("--replicas") { Description = "Desired replicas.", DefaultValueFactory = _ => 1 };
         var minReplicas = new Option<int>("--min-replicas") { Description = "Fewest ready replicas a drain may leave (disruption budget).", DefaultValueFactory = _ => 0 };
+        var maxReplicas = new Option<int>("--max-replicas") { Description = "Most replicas while busy (free hardware is used for them); 0 = never scale on load.", DefaultValueFactory = _ => 0 };
         var ttft = new Option<double>("--ttft") { Description = "SLO: seconds to first token for interactive requests.", DefaultValueFactory = _ => 1 };
         var minTps = new Option<double>("--min-tokens-per-second") { Description = "SLO: least decode speed per interactive stream.", DefaultValueFactory = _ => 0 };
         var completion = new Option<double>("--long-completion-minutes") { Description = "SLO: most minutes a long-horizon job may take.", DefaultValueFactory = _ => 30 };
         var plans = new Option<string?>("--plans") { Description = "Plans entitled to it, comma-separated (default: every plan)." };
         var latency = new Option<string>("--latency") { Description = "Latency class of requests that give no hint: interactive or long-horizon.", DefaultValueFactory = _ => "interactive" };
         latency.AcceptOnlyFromAmong("interactive", "long-horizon");
-        var requestId = RequestIdOption();
+        var requestId = RequestIdFlag.Create();
         var command = new Command("create", "Declare a deployment; the control plane places its replicas and tells agents to load them.")
         {
-            name, model, parameters, layers, precision, kv, context, classes, replicas, minReplicas, ttft, minTps, completion, plans, latency, requestId,
+            name, model, parameters, layers, precision, kv, context, classes, replicas, minReplicas, maxReplicas, ttft, minTps, completion, plans, latency, requestId,
         };
         command.SetAction((parse, ct) =>
         {
@@ -82,6 +76,7 @@ public static class DeploymentCommands
                 KvBytesPerToken = parse.GetValue(kv),
                 ContextWindowTokens = parse.GetValue(context),
                 DesiredReplicas = parse.GetValue(replicas),
+                MaxReplicas = parse.GetValue(maxReplicas),
                 MinReplicas = parse.GetValue(minReplicas),
                 Slo = new ServiceLevelObjective
                 {
@@ -96,7 +91,7 @@ public static class DeploymentCommands
             return runner.RunAsync(parse, async connection =>
             {
                 var client = new DeploymentService.DeploymentServiceClient(connection.Invoker);
-                var created = await client.CreateDeploymentAsync(new CreateDeploymentRequest { RequestId = RequestId(parse, requestId), Deployment = deployment },
+                var created = await client.CreateDeploymentAsync(new CreateDeploymentRequest { RequestId = RequestIdFlag.ValueOf(parse, requestId), Deployment = deployment },
                     connection.Headers, connection.Deadline, ct);
                 return Print(globals, runner, parse, created);
             });
@@ -156,14 +151,14 @@ public static class DeploymentCommands
         var name = new Argument<string>("name") { Description = "The deployment's name." };
         var replicas = new Option<int>("--replicas") { Description = "Desired replicas.", Required = true };
         var minReplicas = new Option<int>("--min-replicas") { Description = "New disruption budget (default: unchanged).", DefaultValueFactory = _ => -1 };
-        var requestId = RequestIdOption();
+        var requestId = RequestIdFlag.Create();
         var command = new Command("scale", "Set a deployment's desired (and minimum) replicas.") { name, replicas, minReplicas, requestId };
         command.SetAction((parse, ct) => runner.RunAsync(parse, async connection =>
         {
             var client = new DeploymentService.DeploymentServiceClient(connection.Invoker);
             var d = await client.ScaleDeploymentAsync(new ScaleDeploymentRequest
             {
-                RequestId = RequestId(parse, requestId),
+                RequestId = RequestIdFlag.ValueOf(parse, requestId),
                 Name = parse.GetValue(name)!,
                 DesiredReplicas = parse.GetValue(replicas),
                 MinReplicas = parse.GetValue(minReplicas),
@@ -176,12 +171,12 @@ public static class DeploymentCommands
     private static Command Delete(GlobalOptions globals, CommandRunner runner)
     {
         var name = new Argument<string>("name") { Description = "The deployment's name." };
-        var requestId = RequestIdOption();
+        var requestId = RequestIdFlag.Create();
         var command = new Command("delete", "Unload every replica of a deployment and forget it.") { name, requestId };
         command.SetAction((parse, ct) => runner.RunAsync(parse, async connection =>
         {
             var client = new DeploymentService.DeploymentServiceClient(connection.Invoker);
-            await client.DeleteDeploymentAsync(new DeleteDeploymentRequest { RequestId = RequestId(parse, requestId), Name = parse.GetValue(name)! },
+            await client.DeleteDeploymentAsync(new DeleteDeploymentRequest { RequestId = RequestIdFlag.ValueOf(parse, requestId), Name = parse.GetValue(name)! },
                 connection.Headers, connection.Deadline, ct);
             runner.Out.WriteLine($"deployment {parse.GetValue(name)} deleted");
             return 0;

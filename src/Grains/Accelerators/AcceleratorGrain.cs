@@ -1,3 +1,4 @@
+using ControlPlane.Grains.Accelerators.Operations;
 using ControlPlane.Grains.Fleet;
 using ControlPlane.Grains.FleetIndex;
 using ControlPlane.Grains.Replicas;
@@ -37,7 +38,7 @@ public sealed partial class AcceleratorGrain(
     /// <inheritdoc />
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (IsRegistered && Record.Lifecycle.State != AcceleratorState.Decommissioned)
+        if (IsRegistered && Record.Lifecycle.State is not (AcceleratorState.Decommissioned or AcceleratorState.Unregistered))
         {
             // A re-activated grain gives its node one full lease to be heard from again.
             _leaseExpiresAt = time.GetUtcNow() + _options.LeaseDuration;
@@ -61,7 +62,7 @@ public sealed partial class AcceleratorGrain(
         }
 
         var now = time.GetUtcNow();
-        var first = !IsRegistered;
+        var first = !IsRegistered || Record.Lifecycle.State == AcceleratorState.Unregistered; // never seen, or added back
         var from = Record.Lifecycle;
         var transition = AcceleratorLifecycle.Apply(from, LifecycleTrigger.Register);
         _returningFromLoss = from.State == AcceleratorState.Lost;
@@ -96,7 +97,7 @@ public sealed partial class AcceleratorGrain(
     /// <inheritdoc />
     public async Task<AcceleratorRefusal> ReportTelemetryAsync(string nodeId, ulong sequence, AcceleratorTelemetry telemetry)
     {
-        if (Record.Registration is not { } registration)
+        if (Record.Registration is not { } registration || Record.Lifecycle.State == AcceleratorState.Unregistered)
         {
             return AcceleratorRefusal.NotRegistered;
         }
@@ -141,32 +142,6 @@ public sealed partial class AcceleratorGrain(
 
     /// <inheritdoc />
     public Task<AcceleratorView?> GetAsync() => Task.FromResult(IsRegistered ? View() : null);
-
-    /// <inheritdoc />
-    public async Task<AcceleratorOutcome> ApplyOperatorActionAsync(LifecycleTrigger trigger, string reason)
-    {
-        if (!IsRegistered)
-        {
-            return AcceleratorOutcome.Refused(AcceleratorRefusal.NotRegistered, $"accelerator '{this.GetPrimaryKeyString()}' is not registered");
-        }
-
-        var from = Record.Lifecycle;
-        var transition = AcceleratorLifecycle.Apply(from, trigger);
-        if (!transition.Allowed)
-        {
-            return AcceleratorOutcome.Refused(AcceleratorRefusal.IllegalTransition, transition.Error!);
-        }
-
-        Move(transition, from, reason, time.GetUtcNow());
-        await record.WriteStateAsync();
-        if (Record.Lifecycle.State == AcceleratorState.Decommissioned)
-        {
-            StopLeaseTimer();
-        }
-
-        Publish();
-        return AcceleratorOutcome.Ok(View());
-    }
 
     /// <inheritdoc />
     public async Task<HostingRefusal> HostReplicaAsync(HostedReplica replica)
@@ -216,13 +191,15 @@ public sealed partial class AcceleratorGrain(
         }
 
         _activeByReplica.Remove(replicaId);
+        Record.Drain?.Released.Remove(replicaId);
+        Record.Drain?.Held.Remove(replicaId);
         await record.WriteStateAsync();
         Publish();
         return true;
     }
 
     /// <inheritdoc />
-    public Task<SlotReservationOutcome> ReserveSlotAsync(string replicaId, string placementId, TimeSpan lease)
+    public Task<SlotReservationOutcome> ReserveSlotAsync(string replicaId, string placementId, TimeSpan lease, bool sessionTurn = false)
     {
         var now = time.GetUtcNow();
         if (!Record.Hosted.TryGetValue(replicaId, out var hosted) || !hosted.IsPrimary)
@@ -238,7 +215,7 @@ public sealed partial class AcceleratorGrain(
             return Task.FromResult(new SlotReservationOutcome(SlotRefusal.None, active, hosted.Slots, now + lease));
         }
 
-        if (Record.Lifecycle.State != AcceleratorState.Active || _telemetry.Health == HealthStatus.Unhealthy)
+        if (!TakesTurns(replicaId, sessionTurn) || _telemetry.Health == HealthStatus.Unhealthy)
         {
             return Task.FromResult(new SlotReservationOutcome(SlotRefusal.NotSchedulable, active, hosted.Slots, now));
         }
@@ -254,10 +231,12 @@ public sealed partial class AcceleratorGrain(
     }
 
     /// <inheritdoc />
-    public Task ReleaseSlotAsync(string placementId)
+    public async Task ReleaseSlotAsync(string placementId)
     {
-        Release(placementId);
-        return Task.CompletedTask;
+        if (Release(placementId) && _reservations.Count == 0 && Record.Lifecycle.State == AcceleratorState.Draining)
+        {
+            await AdvanceDrainAsync(time.GetUtcNow()); // the last placement left: the drain may be done
+        }
     }
 
     /// <inheritdoc />
@@ -312,9 +291,9 @@ public sealed partial class AcceleratorGrain(
 
     private AcceleratorOutcome? Check(AcceleratorRegistration registration)
     {
-        if (Record.Registration is not { } known)
+        if (Record.Registration is not { } known || Record.Lifecycle.State == AcceleratorState.Unregistered)
         {
-            return null;
+            return null; // never seen, or added back after a decommission: any node may register it
         }
 
         if (Record.Lifecycle.State == AcceleratorState.Decommissioned)
@@ -353,6 +332,7 @@ public sealed partial class AcceleratorGrain(
     {
         var now = time.GetUtcNow();
         ExpireReservations(now);
+        await AdvanceDrainAsync(now);
         if (_leaseExpiresAt is { } expiry && now >= expiry)
         {
             var from = Record.Lifecycle;
@@ -406,13 +386,17 @@ public sealed partial class AcceleratorGrain(
         _lastHeartbeatAt,
         _leaseExpiresAt,
         time.GetUtcNow(),
-        Record.Hosted.Values.Select(LoadOf).ToArray());
+        Record.Hosted.Values.Select(LoadOf).ToArray(),
+        DrainStatusNow());
 
     private ReplicaLoad LoadOf(HostedReplica hosted)
     {
         var usage = _telemetry.UsageOf(hosted.ReplicaId);
+        var holdReason = Record.Lifecycle.State == AcceleratorState.Draining && Record.Drain is { } drain && !drain.Released.Contains(hosted.ReplicaId)
+            ? drain.Held.GetValueOrDefault(hosted.ReplicaId, "waiting for its deployment to answer")
+            : null;
         return new ReplicaLoad(hosted.ReplicaId, hosted.Deployment, hosted.Devices, hosted.Slots, _activeByReplica.GetValueOrDefault(hosted.ReplicaId),
-            hosted.IsPrimary, usage?.QueueDepth ?? 0, usage?.KvUtilization ?? 0);
+            hosted.IsPrimary, usage?.QueueDepth ?? 0, usage?.KvUtilization ?? 0, holdReason is not null, holdReason ?? "");
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Accelerator {AcceleratorId}: placement {PlacementId} on replica {ReplicaId} expired unreleased; slot freed")]

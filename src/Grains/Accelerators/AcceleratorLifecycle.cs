@@ -58,6 +58,8 @@ public static class AcceleratorLifecycle
             (AcceleratorState.Lost, LifecycleTrigger.Heartbeat) => Restore(current, AcceleratorState.Active),
             (AcceleratorState.Lost, LifecycleTrigger.LeaseExpired) => current,
             (AcceleratorState.Lost, LifecycleTrigger.Cordon) => current with { HeldState = AcceleratorState.Cordoned },
+            (AcceleratorState.Lost, LifecycleTrigger.Drain)
+                when current.HeldState is AcceleratorState.Unregistered or AcceleratorState.Cordoned => current with { HeldState = AcceleratorState.Draining },
             (AcceleratorState.Lost, LifecycleTrigger.Resume or LifecycleTrigger.Uncordon)
                 when current.HeldState != AcceleratorState.Unregistered => current with { HeldState = AcceleratorState.Unregistered },
 
@@ -81,6 +83,9 @@ public static class AcceleratorLifecycle
             (AcceleratorState.Registering or AcceleratorState.Cordoned or AcceleratorState.Drained or AcceleratorState.Lost,
                 LifecycleTrigger.Decommission) => Visible(AcceleratorState.Decommissioned),
 
+            // Re-adding forgets the old identity: the next node to register the id starts afresh.
+            (AcceleratorState.Decommissioned, LifecycleTrigger.Readd) => Visible(AcceleratorState.Unregistered),
+
             // A decommissioned accelerator has no lease to lose.
             (AcceleratorState.Decommissioned, LifecycleTrigger.LeaseExpired) => current,
             (AcceleratorState.Unregistered, LifecycleTrigger.LeaseExpired) => current,
@@ -96,6 +101,7 @@ public static class AcceleratorLifecycle
 
     private static string Explain(AcceleratorState state, LifecycleTrigger trigger) => (state, trigger) switch
     {
+        (_, LifecycleTrigger.Readd) => $"only a decommissioned accelerator can be added back; this one is {state}",
         (AcceleratorState.Unregistered, _) => $"cannot {Verb(trigger)} an accelerator that is not registered; its node must call Register first",
         (AcceleratorState.Decommissioned, LifecycleTrigger.Register or LifecycleTrigger.Heartbeat) =>
             "the accelerator is decommissioned; an operator must add it back before its agent can register it",
@@ -103,6 +109,10 @@ public static class AcceleratorLifecycle
             "cannot decommission an accelerator while it is draining; wait until it is Drained",
         (AcceleratorState.Active, LifecycleTrigger.Decommission) =>
             "cannot decommission an Active accelerator; drain it first",
+        (AcceleratorState.Draining or AcceleratorState.Drained, LifecycleTrigger.Drain) =>
+            $"the accelerator is already {state}; resume it first to start a new drain",
+        (AcceleratorState.Decommissioned, _) =>
+            $"the accelerator is decommissioned; it cannot {Verb(trigger)}; add it back first (readd)",
         _ => $"cannot {Verb(trigger)} an accelerator that is {state}; allowed here: {string.Join(", ", AllowedTriggers(new LifecyclePosition(state)).Select(Verb))}",
     };
 
@@ -117,6 +127,7 @@ public static class AcceleratorLifecycle
         LifecycleTrigger.DrainCompleted => "complete the drain of",
         LifecycleTrigger.Resume => "resume",
         LifecycleTrigger.Decommission => "decommission",
+        LifecycleTrigger.Readd => "add back",
         _ => trigger.ToString(),
     };
 }

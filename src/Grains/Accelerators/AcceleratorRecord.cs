@@ -1,3 +1,4 @@
+using ControlPlane.Grains.Accelerators.Operations;
 using ControlPlane.Grains.Replicas;
 
 namespace ControlPlane.Grains.Accelerators;
@@ -26,4 +27,10 @@ public sealed class AcceleratorRecord
 
     /// <summary>Replicas holding devices here, by replica id.</summary>
     [Id(5)] public Dictionary<string, HostedReplica> Hosted { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The current or last drain; null when none since the last resume.</summary>
+    [Id(6)] public DrainRecord? Drain { get; set; }
+
+    /// <summary>Recent operator request ids and their outcomes, so a retry acts once.</summary>
+    [Id(7)] public List<RememberedOperatorRequest> RecentRequests { get; set; } = [];
 }

@@ -1,3 +1,4 @@
+using ControlPlane.Grains.Accelerators.Operations;
 using ControlPlane.Grains.Replicas;
 
 namespace ControlPlane.Grains.Accelerators;
@@ -17,7 +18,8 @@ public sealed record AcceleratorView(
     [property: Id(6)] DateTimeOffset? LastHeartbeatAt,
     [property: Id(7)] DateTimeOffset? LeaseExpiresAt,
     [property: Id(8)] DateTimeOffset ObservedAt,
-    [property: Id(9)] IReadOnlyList<ReplicaLoad> Replicas)
+    [property: Id(9)] IReadOnlyList<ReplicaLoad> Replicas,
+    [property: Id(10)] DrainStatus? Drain = null)
 {
     /// <summary>Devices of the accelerator: its GPUs, or 1 for a wafer-scale system.</summary>
     public int Devices => Math.Max(1, Registration.Gpus.Count);

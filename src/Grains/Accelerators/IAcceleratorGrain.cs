@@ -1,3 +1,4 @@
+using ControlPlane.Grains.Accelerators.Operations;
 using ControlPlane.Grains.Replicas;
 using Orleans.Concurrency;
 
@@ -26,8 +27,12 @@ public interface IAcceleratorGrain : IGrainWithStringKey
     /// <summary>Frees a replica's devices and drops its reservations; false when it was not hosted.</summary>
     Task<bool> UnhostReplicaAsync(string replicaId);
 
-    /// <summary>Reserves one stream slot of <paramref name="replicaId"/> for <paramref name="placementId"/> until the lease runs out.</summary>
-    Task<SlotReservationOutcome> ReserveSlotAsync(string replicaId, string placementId, TimeSpan lease);
+    /// <summary>
+    /// Reserves one stream slot of <paramref name="replicaId"/> for <paramref name="placementId"/> until the lease
+    /// runs out. <paramref name="sessionTurn"/>: the session already runs on this replica, so a draining
+    /// accelerator still takes the turn while the replica is held by its deployment's disruption budget.
+    /// </summary>
+    Task<SlotReservationOutcome> ReserveSlotAsync(string replicaId, string placementId, TimeSpan lease, bool sessionTurn = false);
 
     /// <summary>
     /// Frees the slot held by <paramref name="placementId"/> (nothing happens when it is not held: completed
@@ -39,6 +44,32 @@ public interface IAcceleratorGrain : IGrainWithStringKey
     /// <summary>Extends the lease of <paramref name="placementId"/>; false when it is not held.</summary>
     Task<bool> RenewSlotAsync(string placementId, TimeSpan lease);
 
-    /// <summary>Applies an operator trigger (cordon, drain, resume, decommission ...).</summary>
-    Task<AcceleratorOutcome> ApplyOperatorActionAsync(LifecycleTrigger trigger, string reason);
+    /// <summary>
+    /// Says whether <see cref="ApplyAsync"/> would accept <paramref name="command"/> (or has already, under its
+    /// request id), changing nothing: lets a request on many accelerators act on all or none.
+    /// </summary>
+    [ReadOnly]
+    Task<AcceleratorOutcome> CheckAsync(OperatorCommand command);
+
+    /// <summary>Carries out an operator command (cordon, drain, resume, decommission, readd); a retried request id acts once.</summary>
+    Task<AcceleratorOutcome> ApplyAsync(OperatorCommand command);
+
+    /// <summary>
+    /// Lets a drain's work start moving (sessions move at their next turn as their replicas are released).
+    /// Called once every accelerator of a drain request is Draining; a drain also starts moving on its own
+    /// after <see cref="Fleet.FleetOptions.DrainStartGrace"/>, in case the caller went away.
+    /// </summary>
+    Task MoveWorkAsync();
+
+    /// <summary>The node's agent says how many streams still run here during a drain.</summary>
+    [OneWay]
+    Task ReportDrainProgressAsync(string nodeId, int remainingStreams);
+
+    /// <summary>The replica's deployment can spare it: during a drain it takes no more turns here.</summary>
+    [OneWay]
+    Task ReleaseReplicaAsync(string replicaId);
+
+    /// <summary>The replica's deployment cannot spare it yet (<paramref name="reason"/>); the drain waits.</summary>
+    [OneWay]
+    Task HoldReplicaAsync(string replicaId, string reason);
 }

@@ -29,4 +29,7 @@ public enum LifecycleTrigger
 
     /// <summary>An operator removed the accelerator from the fleet.</summary>
     Decommission,
+
+    /// <summary>An operator let a decommissioned accelerator register again.</summary>
+    Readd,
 }

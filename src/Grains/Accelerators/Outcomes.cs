@@ -23,6 +23,9 @@ public enum AcceleratorRefusal
 
     /// <summary>A GPU uuid is already held by another accelerator.</summary>
     GpuClaimedElsewhere,
+
+    /// <summary>An operator request id was already used for a different request.</summary>
+    RequestIdReused,
 }
 
 /// <summary>The result of a call on an accelerator grain: the view after it, or why it was refused.</summary>

@@ -21,7 +21,8 @@ public sealed record DeploymentDefinition(
     [property: Id(11)] double SloMinTokensPerSecond,
     [property: Id(12)] TimeSpan SloLongHorizonCompletion,
     [property: Id(13)] IReadOnlyList<string> EntitledPlans,
-    [property: Id(14)] LatencyClass DefaultLatencyClass)
+    [property: Id(14)] LatencyClass DefaultLatencyClass,
+    [property: Id(15)] int MaxReplicas = 0)
 {
     /// <summary>The spec the placement engine works with.</summary>
     public DeploymentSpec ToSpec() => new(
@@ -34,7 +35,8 @@ public sealed record DeploymentDefinition(
         DesiredReplicas,
         new ServiceLevelObjective(SloTimeToFirstToken, SloMinTokensPerSecond, SloLongHorizonCompletion),
         EntitledPlans,
-        DefaultLatencyClass);
+        DefaultLatencyClass,
+        MaxReplicas);
 
     /// <summary>The serialisable form of <paramref name="spec"/>.</summary>
     public static DeploymentDefinition From(DeploymentSpec spec) => new(
@@ -52,5 +54,6 @@ public sealed record DeploymentDefinition(
         spec.Slo.MinTokensPerSecond,
         spec.Slo.LongHorizonCompletion,
         spec.EntitledPlans.ToArray(),
-        spec.DefaultLatencyClass);
+        spec.DefaultLatencyClass,
+        spec.MaxReplicas);
 }

@@ -35,6 +35,10 @@ public sealed partial class DeploymentGrain(
     // command timeout (the node may not have had a stream open, or may have restarted).
     private readonly Dictionary<string, DateTimeOffset> _loadSentAt = new(StringComparer.Ordinal);
 
+    // Replicas this deployment let draining accelerators take out of service. Kept here (not read back from
+    // the fleet index, which lags) so two drains asking at once cannot both take the last spare replica.
+    private readonly HashSet<string> _disrupted = new(StringComparer.Ordinal);
+
     private DeploymentRecord State => record.State;
 
     private string Name => this.GetPrimaryKeyString();
@@ -98,6 +102,7 @@ public sealed partial class DeploymentGrain(
             {
                 DesiredReplicas = desiredReplicas,
                 MinReplicas = Math.Min(minReplicas ?? definition.MinReplicas, desiredReplicas),
+                MaxReplicas = definition.MaxReplicas == 0 ? 0 : Math.Max(definition.MaxReplicas, desiredReplicas),
             };
             await SaveAsync();
             LogScaled(logger, Name, desiredReplicas);
@@ -218,29 +223,26 @@ public sealed partial class DeploymentGrain(
             }
         }
 
+        // Replicas on cordoned or draining hardware take no new sessions, so they do not count: replacements
+        // are placed at once. A draining accelerator gives its replicas up through RequestDisruptionAsync.
         var serving = State.Replicas.Where(r => IsServing(r, views)).ToList();
-        var desired = definition.DesiredReplicas;
-        if (serving.Count < desired)
+        var wanted = ReplicaTarget.For(definition.DesiredReplicas, definition.MaxReplicas,
+            serving.Select(r => LoadOf(r, views)).Select(l => new ReplicaLoadSample(l.ActiveStreams, l.Slots)).ToArray(),
+            _options.ScaleOutUtilization, _options.ScaleInUtilization);
+        if (serving.Count < wanted)
         {
-            changed |= await AddReplicasAsync(definition, desired - serving.Count, views, serving);
+            changed |= await AddReplicasAsync(definition, wanted - serving.Count, views, serving);
         }
-        else if (serving.Count > desired)
+        else if (serving.Count > wanted)
         {
-            // Scale down: replicas still loading go first, then the newest.
-            var extras = serving.OrderBy(r => r.State == ReplicaState.Loading ? 0 : 1).ThenByDescending(r => r.CreatedAt).Take(serving.Count - desired).ToArray();
+            // Scale down: replicas still loading go first, then the least busy, then the newest.
+            var extras = serving
+                .OrderBy(r => r.State == ReplicaState.Loading ? 0 : 1)
+                .ThenBy(r => LoadOf(r, views).ActiveStreams)
+                .ThenByDescending(r => r.CreatedAt)
+                .Take(serving.Count - wanted).ToArray();
             await Task.WhenAll(extras.Select(r => RemoveReplicaAsync(r, "scaled down")));
             changed = true;
-        }
-
-        // Replicas on cordoned or draining hardware go once enough replacements are ready elsewhere.
-        var readyServing = State.Replicas.Count(r => r.State == ReplicaState.Ready && IsServing(r, views));
-        if (readyServing >= desired)
-        {
-            foreach (var replica in State.Replicas.Where(r => !IsServing(r, views)).ToArray())
-            {
-                await RemoveReplicaAsync(replica, "replaced: its hardware stopped taking new work");
-                changed = true;
-            }
         }
 
         var now = time.GetUtcNow();
@@ -256,6 +258,34 @@ public sealed partial class DeploymentGrain(
         {
             await SaveAsync();
         }
+    }
+
+    /// <inheritdoc />
+    public async Task RequestDisruptionAsync(string replicaId, string acceleratorId, bool force)
+    {
+        var accelerator = GrainFactory.GetGrain<IAcceleratorGrain>(acceleratorId);
+        if (State.Definition is not { } definition || State.Replicas.Find(r => r.ReplicaId == replicaId) is not { } replica)
+        {
+            accelerator.ReleaseReplicaAsync(replicaId).Ignore(); // not ours (any more): nothing to protect
+            return;
+        }
+
+        var views = await ReadFleetAsync();
+        _disrupted.RemoveWhere(id => State.Replicas.Find(r => r.ReplicaId == id) is not { } r
+            || r.AcceleratorIds.All(a => views.TryGetValue(a, out var v) && v.State == AcceleratorState.Active));
+        var left = State.Replicas.Count(r => r != replica && r.State == ReplicaState.Ready && !_disrupted.Contains(r.ReplicaId) && TakesTurns(r, views));
+        if (force || left >= definition.MinReplicas || _disrupted.Contains(replicaId))
+        {
+            _disrupted.Add(replicaId);
+            LogDisruptionGranted(logger, Name, replicaId, acceleratorId, left, definition.MinReplicas, force);
+            accelerator.ReleaseReplicaAsync(replicaId).Ignore();
+            return;
+        }
+
+        var loading = State.Replicas.Count(r => r.State == ReplicaState.Loading && IsServing(r, views));
+        accelerator.HoldReplicaAsync(replicaId,
+            $"deployment {Name} keeps at least {definition.MinReplicas} ready replica(s) (its disruption budget); {left} would be left, " +
+            (loading > 0 ? $"{loading} replacement(s) loading" : "no replacement placed yet: " + (State.PlacementProblems.FirstOrDefault() ?? "waiting for the next reconcile"))).Ignore();
     }
 
     private async Task<bool> AddReplicasAsync(DeploymentDefinition definition, int count, IReadOnlyDictionary<string, AcceleratorView> views, List<ReplicaRecord> serving)
@@ -410,6 +440,16 @@ public sealed partial class DeploymentGrain(
         return null;
     }
 
+    // Ready replicas that still take turns: on active accelerators, or held on draining ones.
+    private static bool TakesTurns(ReplicaRecord replica, IReadOnlyDictionary<string, AcceleratorView> views) =>
+        replica.AcceleratorIds.All(id => views.TryGetValue(id, out var view)
+            && (view.State == AcceleratorState.Active || (view.State == AcceleratorState.Draining && view.Replicas.Any(l => l.ReplicaId == replica.ReplicaId && l.Held))));
+
+    private static ReplicaLoad LoadOf(ReplicaRecord replica, IReadOnlyDictionary<string, AcceleratorView> views) =>
+        views.TryGetValue(replica.AcceleratorIds[0], out var view) && view.Replicas.FirstOrDefault(l => l.ReplicaId == replica.ReplicaId) is { } load
+            ? load
+            : new ReplicaLoad(replica.ReplicaId, "", 0, replica.Slots, 0, true);
+
     private static bool IsServing(ReplicaRecord replica, IReadOnlyDictionary<string, AcceleratorView> views) =>
         replica.State is ReplicaState.Loading or ReplicaState.Ready
         && replica.AcceleratorIds.All(id => views.TryGetValue(id, out var view) && view.Schedulable);
@@ -495,6 +535,9 @@ public sealed partial class DeploymentGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Deployment {Deployment} scaled to {Desired} replica(s)")]
     private static partial void LogScaled(ILogger logger, string deployment, int desired);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deployment {Deployment}: replica {ReplicaId} on draining {AcceleratorId} may go ({Left} ready left, minimum {Min}, forced {Force})")]
+    private static partial void LogDisruptionGranted(ILogger logger, string deployment, string replicaId, string acceleratorId, int left, int min, bool force);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Deployment {Deployment} deleted")]
     private static partial void LogDeleted(ILogger logger, string deployment);

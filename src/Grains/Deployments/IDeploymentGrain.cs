@@ -34,6 +34,16 @@ public interface IDeploymentGrain : IGrainWithStringKey
     [OneWay]
     Task ConfirmReplicaAsync(string replicaId, string acceleratorId);
 
+    /// <summary>
+    /// A draining accelerator asks to take <paramref name="replicaId"/> out of service. The deployment answers
+    /// with <see cref="Accelerators.IAcceleratorGrain.ReleaseReplicaAsync"/> when at least its minimum of ready
+    /// replicas is left elsewhere (or <paramref name="force"/>), else with
+    /// <see cref="Accelerators.IAcceleratorGrain.HoldReplicaAsync"/> and the reason. One-way both ways, so
+    /// neither grain waits on the other.
+    /// </summary>
+    [OneWay]
+    Task RequestDisruptionAsync(string replicaId, string acceleratorId, bool force);
+
     /// <summary>Compares replicas with what the spec wants and acts now (it also runs on a timer).</summary>
     Task ReconcileAsync();
 }

@@ -36,4 +36,13 @@ public sealed class FleetOptions
     /// Must not change while a cluster runs. Default 8.
     /// </summary>
     public int IndexShards { get; set; } = 8;
+
+    /// <summary>How long an accelerator waits for its agent to acknowledge a drain, stop or resume command. Default 10 s.</summary>
+    public TimeSpan AgentCommandTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long a new drain waits for the rest of its request's accelerators to be marked Draining before
+    /// its work starts moving anyway (normally the operator API says so sooner). Default 10 s.
+    /// </summary>
+    public TimeSpan DrainStartGrace { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -14,7 +14,22 @@ public enum NodeCommandKind
 
     /// <summary>Stop serving a replica and free its memory.</summary>
     UnloadReplica = 4,
+
+    /// <summary>Start no new streams on some accelerators; report remaining streams as they end.</summary>
+    DrainAccelerators = 5,
+
+    /// <summary>End the streams still running on some accelerators (a drain's deadline passed).</summary>
+    StopWork = 6,
+
+    /// <summary>Start streams on some accelerators again.</summary>
+    ResumeAccelerators = 7,
 }
+
+/// <summary>The accelerators a drain, stop or resume command is about, and why.</summary>
+[GenerateSerializer, Immutable]
+public sealed record AcceleratorWorkCommand(
+    [property: Id(0)] IReadOnlyList<string> AcceleratorIds,
+    [property: Id(1)] string Reason);
 
 /// <summary>What a node needs to load or unload one replica.</summary>
 /// <param name="ReplicaId">The replica.</param>
@@ -48,7 +63,8 @@ public sealed record NodeCommand(
     [property: Id(2)] DateTimeOffset IssuedAt,
     [property: Id(3)] string PingPayload,
     [property: Id(4)] TimeSpan? HeartbeatInterval,
-    [property: Id(5)] ReplicaCommand? Replica = null);
+    [property: Id(5)] ReplicaCommand? Replica = null,
+    [property: Id(6)] AcceleratorWorkCommand? Work = null);
 
 /// <summary>How a command ended.</summary>
 [GenerateSerializer, Immutable]

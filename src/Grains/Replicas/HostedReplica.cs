@@ -14,7 +14,11 @@ public sealed record HostedReplica(
     [property: Id(3)] int Slots,
     [property: Id(4)] bool IsPrimary);
 
-/// <summary>A hosted replica and its reserved slots at one moment.</summary>
+/// <summary>
+/// A hosted replica and its reserved slots at one moment. <paramref name="Held"/>: the accelerator is
+/// draining but the replica's deployment cannot spare it yet (<paramref name="HoldReason"/>), so it still
+/// takes turns of the sessions already on it.
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record ReplicaLoad(
     [property: Id(0)] string ReplicaId,
@@ -24,4 +28,6 @@ public sealed record ReplicaLoad(
     [property: Id(4)] int ActiveStreams,
     [property: Id(5)] bool IsPrimary,
     [property: Id(6)] int QueueDepth = 0,
-    [property: Id(7)] double KvUtilization = 0);
+    [property: Id(7)] double KvUtilization = 0,
+    [property: Id(8)] bool Held = false,
+    [property: Id(9)] string HoldReason = "");

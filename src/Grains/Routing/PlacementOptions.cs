@@ -46,6 +46,18 @@ public sealed class PlacementOptions
     /// </summary>
     public TimeSpan SessionFlushInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// A deployment whose max_replicas is above its desired count gets one more replica (where hardware is
+    /// free) when this share of its serving replicas' slots is reserved. 0..1, default 0.8.
+    /// </summary>
+    public double ScaleOutUtilization { get; set; } = 0.8;
+
+    /// <summary>
+    /// A deployment above its desired count drops a replica when the rest would have under this share of
+    /// their slots reserved. Below <see cref="ScaleOutUtilization"/>, default 0.4.
+    /// </summary>
+    public double ScaleInUtilization { get; set; } = 0.4;
+
     /// <summary>Scorer weights of the placement pipeline.</summary>
     public ScoreWeights Weights { get; set; } = new();
 

@@ -67,7 +67,9 @@ public sealed class PlacementRouterGrain(
                 }
 
                 attempts++;
-                var outcome = await GrainFactory.GetGrain<IAcceleratorGrain>(replica.PrimaryAcceleratorId).ReserveSlotAsync(replica.ReplicaId, placementId, _options.PlacementLease);
+                var sessionTurn = string.Equals(request.StickyReplicaId, replica.ReplicaId, StringComparison.Ordinal);
+                var outcome = await GrainFactory.GetGrain<IAcceleratorGrain>(replica.PrimaryAcceleratorId)
+                    .ReserveSlotAsync(replica.ReplicaId, placementId, _options.PlacementLease, sessionTurn);
                 switch (outcome.Refusal)
                 {
                     case SlotRefusal.None:
@@ -78,6 +80,11 @@ public sealed class PlacementRouterGrain(
                         break;
                     case SlotRefusal.NotSchedulable:
                         replica.Schedulable = false;
+                        if (sessionTurn)
+                        {
+                            replica.HeldForSessions = false; // refused even its own session: released
+                        }
+
                         break;
                     default:
                         replica.Ready = false;
@@ -153,6 +160,8 @@ public sealed class PlacementRouterGrain(
                 routable.Endpoint = replica.Endpoint;
                 var views = replica.AcceleratorIds.Select(id => accelerators.GetValueOrDefault(id)).ToArray();
                 routable.Schedulable = views.All(v => v is { Schedulable: true });
+                routable.HeldForSessions = !routable.Schedulable && views.All(v => v is not null
+                    && (v.Schedulable || (v.State == AcceleratorState.Draining && v.Replicas.Any(l => l.ReplicaId == replica.ReplicaId && l.Held))));
                 routable.Healthy = views.All(v => v is not null && v.Telemetry.Health != HealthStatus.Unhealthy);
                 var load = views[0]?.Replicas.FirstOrDefault(l => l.ReplicaId == replica.ReplicaId);
                 if (load is not null)

@@ -151,7 +151,7 @@ public sealed partial class NodeAgent
 
         // Replica states go up this stream from now on; a fresh connection re-reports every replica, so a
         // restarted silo learns what is loaded here.
-        _replicas?.AttachReporter(status => WriteAsync(call, new AgentMessage { ReplicaStatus = status }));
+        _replicas?.AttachReporter(message => WriteAsync(call, message));
         foreach (var status in _replicas?.Statuses() ?? [])
         {
             await WriteAsync(call, new AgentMessage { ReplicaStatus = status }).ConfigureAwait(false);
@@ -207,11 +207,17 @@ public sealed partial class NodeAgent
                 Command.BodyOneofCase.ConfigUpdate => ApplyConfig(command),
                 Command.BodyOneofCase.LoadReplica => _replicas?.Load(command.CommandId, command.LoadReplica) ?? NoBackend(command),
                 Command.BodyOneofCase.UnloadReplica => _replicas?.Unload(command.CommandId, command.UnloadReplica) ?? NoBackend(command),
+                Command.BodyOneofCase.DrainAccelerators => _replicas?.Drain(command.CommandId, command.DrainAccelerators) ?? NothingRunning(command),
+                Command.BodyOneofCase.StopWork => _replicas?.Stop(command.CommandId, command.StopWork) ?? NothingRunning(command),
+                Command.BodyOneofCase.ResumeAccelerators => _replicas?.Resume(command.CommandId, command.ResumeAccelerators) ?? NothingRunning(command),
                 _ => new CommandResult { CommandId = command.CommandId, Success = false, Message = $"this agent does not support {command.BodyCase} commands" },
             };
             await WriteAsync(call, new AgentMessage { CommandResult = result }).ConfigureAwait(false);
         }
     }
+
+    // Without an inference backend nothing runs here, so a drain has nothing to wait for.
+    private static CommandResult NothingRunning(Command command) => new() { CommandId = command.CommandId, Success = true, Message = "no streams run on this node" };
 
     private static CommandResult NoBackend(Command command) => new()
     {

@@ -13,13 +13,14 @@ public sealed class SimulatedReplicaHost(string nodeId, IReadOnlyCollection<stri
 {
     private readonly ConcurrentDictionary<string, SimulatedReplica> _replicas = new(StringComparer.Ordinal);
     private readonly HashSet<string> _accelerators = new(acceleratorIds, StringComparer.Ordinal);
-    private Func<ReplicaStatus, Task>? _reporter;
+    private readonly ConcurrentDictionary<string, byte> _draining = new(StringComparer.Ordinal);
+    private Func<AgentMessage, Task>? _reporter;
 
     /// <summary>The node the replicas run on.</summary>
     public string NodeId => nodeId;
 
     /// <inheritdoc />
-    public void AttachReporter(Func<ReplicaStatus, Task>? reporter) => Volatile.Write(ref _reporter, reporter);
+    public void AttachReporter(Func<AgentMessage, Task>? reporter) => Volatile.Write(ref _reporter, reporter);
 
     /// <inheritdoc />
     public CommandResult Load(string commandId, LoadReplica load)
@@ -55,6 +56,56 @@ public sealed class SimulatedReplicaHost(string nodeId, IReadOnlyCollection<stri
         replica.State = ReplicaStatus.Types.State.Unloaded;
         _ = ReportAsync(replica);
         return Result(commandId, true, "unloaded");
+    }
+
+    /// <inheritdoc />
+    public CommandResult Drain(string commandId, DrainAccelerators drain)
+    {
+        if (Foreign(drain.AcceleratorIds) is { } foreign)
+        {
+            return Result(commandId, false, $"accelerator '{foreign}' is not on node '{nodeId}'");
+        }
+
+        foreach (var id in drain.AcceleratorIds)
+        {
+            _draining[id] = 0;
+            _ = ReportProgressAsync(id);
+        }
+
+        return Result(commandId, true, $"draining; {drain.AcceleratorIds.Sum(id => LoadOn(id).ActiveStreams)} stream(s) running");
+    }
+
+    /// <inheritdoc />
+    public CommandResult Stop(string commandId, StopWork stop)
+    {
+        if (Foreign(stop.AcceleratorIds) is { } foreign)
+        {
+            return Result(commandId, false, $"accelerator '{foreign}' is not on node '{nodeId}'");
+        }
+
+        var cut = 0;
+        foreach (var replica in _replicas.Values.Where(r => stop.AcceleratorIds.Contains(r.Load.AcceleratorIds[0])))
+        {
+            cut += replica.CutStreams();
+        }
+
+        foreach (var id in stop.AcceleratorIds)
+        {
+            _ = ReportProgressAsync(id);
+        }
+
+        return Result(commandId, true, $"{cut} stream(s) ended");
+    }
+
+    /// <inheritdoc />
+    public CommandResult Resume(string commandId, ResumeAccelerators resume)
+    {
+        foreach (var id in resume.AcceleratorIds)
+        {
+            _draining.TryRemove(id, out _);
+        }
+
+        return Result(commandId, true, "resumed");
     }
 
     /// <inheritdoc />
@@ -102,14 +153,15 @@ public sealed class SimulatedReplicaHost(string nodeId, IReadOnlyCollection<stri
 
     /// <summary>
     /// Serves one request on a ready replica here: holds a stream for the prefill and decode time the
-    /// performance model predicts at the replica's current concurrency. False when the replica is not
-    /// ready here or every slot is busy.
+    /// performance model predicts at the replica's current concurrency. Refused when the replica is not
+    /// ready here or every slot is busy; cut when a drain's deadline stops the work.
     /// </summary>
-    public async Task<bool> ServeAsync(string replicaId, int promptTokens, int outputTokens, CancellationToken cancellationToken)
+    public async Task<ServeOutcome> ServeAsync(string replicaId, int promptTokens, int outputTokens, CancellationToken cancellationToken)
     {
-        if (!_replicas.TryGetValue(replicaId, out var replica) || replica.State != ReplicaStatus.Types.State.Ready || !replica.TryStartStream())
+        if (!_replicas.TryGetValue(replicaId, out var replica) || replica.State != ReplicaStatus.Types.State.Ready
+            || replica.TryStartStream(cancellationToken) is not { } stream)
         {
-            return false;
+            return ServeOutcome.Refused;
         }
 
         try
@@ -118,12 +170,20 @@ public sealed class SimulatedReplicaHost(string nodeId, IReadOnlyCollection<stri
             var seconds = replica.Load.FirstTokenOverhead.ToTimeSpan().TotalSeconds
                 + (replica.Load.PrefillTokensPerSecond > 0 ? promptTokens / replica.Load.PrefillTokensPerSecond : 0)
                 + outputTokens / replica.TokensPerSecondPerStream(streams);
-            await Task.Delay(TimeSpan.FromSeconds(seconds), time, cancellationToken).ConfigureAwait(false);
-            return true;
+            await Task.Delay(TimeSpan.FromSeconds(seconds), time, stream.Token).ConfigureAwait(false);
+            return ServeOutcome.Completed;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return ServeOutcome.CutOver;
         }
         finally
         {
-            replica.EndStream();
+            replica.EndStream(stream);
+            if (_draining.ContainsKey(replica.Load.AcceleratorIds[0]))
+            {
+                _ = ReportProgressAsync(replica.Load.AcceleratorIds[0]);
+            }
         }
     }
 
@@ -141,23 +201,37 @@ public sealed class SimulatedReplicaHost(string nodeId, IReadOnlyCollection<stri
 
     private async Task ReportAsync(SimulatedReplica replica)
     {
-        if (Volatile.Read(ref _reporter) is not { } report)
-        {
-            return; // not connected: the next connection reports every replica's state
-        }
-
         foreach (var status in StatusesOf(replica))
         {
-            try
+            if (!await SendAsync(new AgentMessage { ReplicaStatus = status }).ConfigureAwait(false))
             {
-                await report(status).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is Grpc.Core.RpcException or InvalidOperationException or IOException or OperationCanceledException)
-            {
-                return; // the stream is going away; the next connection reports again
+                return;
             }
         }
     }
+
+    private Task<bool> ReportProgressAsync(string acceleratorId) =>
+        SendAsync(new AgentMessage { DrainProgress = new DrainProgress { AcceleratorId = acceleratorId, RemainingStreams = LoadOn(acceleratorId).ActiveStreams } });
+
+    private async Task<bool> SendAsync(AgentMessage message)
+    {
+        if (Volatile.Read(ref _reporter) is not { } report)
+        {
+            return false; // not connected: the next connection reports every replica's state
+        }
+
+        try
+        {
+            await report(message).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (ex is Grpc.Core.RpcException or InvalidOperationException or IOException or OperationCanceledException)
+        {
+            return false; // the stream is going away; the next connection reports again
+        }
+    }
+
+    private string? Foreign(IEnumerable<string> acceleratorIds) => acceleratorIds.FirstOrDefault(id => !_accelerators.Contains(id));
 
     private static IEnumerable<ReplicaStatus> StatusesOf(SimulatedReplica replica) => replica.Load.AcceleratorIds.Select(id => new ReplicaStatus
     {
@@ -175,6 +249,7 @@ public sealed class SimulatedReplicaHost(string nodeId, IReadOnlyCollection<stri
 
     private sealed class SimulatedReplica(LoadReplica load, string endpoint)
     {
+        private readonly ConcurrentDictionary<CancellationTokenSource, byte> _streams = new();
         private int _active;
 
         public LoadReplica Load { get; } = load;
@@ -187,23 +262,58 @@ public sealed class SimulatedReplicaHost(string nodeId, IReadOnlyCollection<stri
 
         public double TokensPerSecondPerStream(int streams) => Load.DecodeTokensPerSecond / (1 + Load.BatchSlowdown * Math.Max(0, streams - 1));
 
-        public bool TryStartStream()
+        // A stream's token is cancelled by the caller or by StopWork.
+        public CancellationTokenSource? TryStartStream(CancellationToken cancellationToken)
         {
             while (true)
             {
                 var active = Volatile.Read(ref _active);
                 if (active >= Load.Slots)
                 {
-                    return false;
+                    return null;
                 }
 
                 if (Interlocked.CompareExchange(ref _active, active + 1, active) == active)
                 {
-                    return true;
+                    var stream = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    _streams[stream] = 0;
+                    return stream;
                 }
             }
         }
 
-        public void EndStream() => Interlocked.Decrement(ref _active);
+        public void EndStream(CancellationTokenSource stream)
+        {
+            if (_streams.TryRemove(stream, out _))
+            {
+                Interlocked.Decrement(ref _active);
+            }
+
+            stream.Dispose();
+        }
+
+        // Ends every running stream now; each leaves the count as it ends.
+        public int CutStreams()
+        {
+            var cut = 0;
+            foreach (var stream in _streams.Keys)
+            {
+                if (_streams.TryRemove(stream, out _))
+                {
+                    Interlocked.Decrement(ref _active);
+                    cut++;
+                    try
+                    {
+                        stream.Cancel();
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                        // It ended on its own meanwhile.
+                    }
+                }
+            }
+
+            return cut;
+        }
     }
 }

@@ -118,16 +118,16 @@ public sealed class SimulatedFleet : IAsyncDisposable
 
     /// <summary>
     /// Serves one request at a simulated replica's endpoint (<c>sim://{node}/{replica}</c>, as placement
-    /// returned it), for as long as the performance model says it takes. False when the endpoint is
-    /// unknown, the replica is not ready, or every slot there is busy.
+    /// returned it), for as long as the performance model says it takes. Refused when the endpoint is
+    /// unknown, the replica is not ready, or every slot there is busy; cut over when a drain's deadline stops it.
     /// </summary>
-    public Task<bool> ServeAsync(string endpoint, int promptTokens, int outputTokens, CancellationToken cancellationToken)
+    public Task<ServeOutcome> ServeAsync(string endpoint, int promptTokens, int outputTokens, CancellationToken cancellationToken)
     {
         const string scheme = "sim://";
         if (!endpoint.StartsWith(scheme, StringComparison.Ordinal) || endpoint[scheme.Length..].Split('/') is not [var node, var replica]
             || !_hosts.TryGetValue(node, out var host))
         {
-            return Task.FromResult(false);
+            return Task.FromResult(ServeOutcome.Refused);
         }
 
         return host.ServeAsync(replica, promptTokens, outputTokens, cancellationToken);

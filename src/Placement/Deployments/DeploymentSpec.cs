@@ -14,6 +14,7 @@ namespace ControlPlane.Placement.Deployments;
 /// <param name="Slo">Latency promises.</param>
 /// <param name="EntitledPlans">Plans whose tenants may use it; empty means every plan.</param>
 /// <param name="DefaultLatencyClass">The latency class of a request that gives no hint.</param>
+/// <param name="MaxReplicas">Most replicas to run while the deployment is busy; 0 (or the desired count) means it never scales on load.</param>
 public sealed record DeploymentSpec(
     string Name,
     string Model,
@@ -24,7 +25,8 @@ public sealed record DeploymentSpec(
     int DesiredReplicas,
     ServiceLevelObjective Slo,
     IReadOnlyList<string> EntitledPlans,
-    LatencyClass DefaultLatencyClass)
+    LatencyClass DefaultLatencyClass,
+    int MaxReplicas = 0)
 {
     /// <summary>Longest deployment name.</summary>
     public const int MaxNameLength = 63;
@@ -33,7 +35,7 @@ public sealed record DeploymentSpec(
     public const int MaxContextWindowTokens = 10_000_000;
 
     /// <summary>Most replicas one deployment may ask for.</summary>
-    public const int MaxReplicas = 10_000;
+    public const int ReplicaLimit = 10_000;
 
     /// <summary>Whether tenants on <paramref name="plan"/> may use this deployment.</summary>
     public bool Entitles(string plan)
@@ -104,9 +106,14 @@ public sealed record DeploymentSpec(
             problems.Add(("allowed_classes", "must list one or both of WAFER_SCALE and GPU, each once"));
         }
 
-        if (DesiredReplicas is < 0 or > MaxReplicas)
+        if (DesiredReplicas is < 0 or > ReplicaLimit)
         {
-            problems.Add(("desired_replicas", $"must be between 0 and {MaxReplicas}"));
+            problems.Add(("desired_replicas", $"must be between 0 and {ReplicaLimit}"));
+        }
+
+        if (MaxReplicas != 0 && (MaxReplicas < DesiredReplicas || MaxReplicas > ReplicaLimit))
+        {
+            problems.Add(("max_replicas", $"must be 0 (no scaling on load) or between desired_replicas and {ReplicaLimit}"));
         }
 
         if (MinReplicas < 0 || MinReplicas > DesiredReplicas)

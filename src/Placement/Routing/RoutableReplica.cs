@@ -56,6 +56,12 @@ public sealed class RoutableReplica(
     /// <summary>Its accelerators take new work (not cordoned, draining or lost).</summary>
     public bool Schedulable { get; set; } = true;
 
+    /// <summary>
+    /// Not schedulable, but still serving the sessions already on it: it sits on a draining accelerator and
+    /// its deployment's disruption budget does not let it go yet.
+    /// </summary>
+    public bool HeldForSessions { get; set; }
+
     /// <summary>Slots reserved now; set through <see cref="DeploymentRoutes.SetActiveStreams"/> so totals stay right.</summary>
     public int ActiveStreams { get; internal set; }
 

@@ -147,6 +147,9 @@ public sealed partial class AgentGrpcService(
                     case V1.AgentMessage.BodyOneofCase.ReplicaStatus:
                         await AcceptReplicaStatusAsync(node, owned, replicaReports.Writer, message.ReplicaStatus, cancellation);
                         break;
+                    case V1.AgentMessage.BodyOneofCase.DrainProgress:
+                        await AcceptDrainProgressAsync(nodeId, node, owned, message.DrainProgress, cancellation);
+                        break;
                     case V1.AgentMessage.BodyOneofCase.Goodbye:
                         how = "goodbye";
                         LogGoodbye(logger, nodeId, ResourceIds.Shorten(message.Goodbye.Reason));
@@ -252,6 +255,27 @@ public sealed partial class AgentGrpcService(
         {
             forward.TryWrite(status);
         }
+    }
+
+    private async Task AcceptDrainProgressAsync(string nodeId, INodeGrain node, HashSet<string> owned, V1.DrainProgress progress, CancellationToken cancellation)
+    {
+        var violations = new FieldViolations();
+        ResourceIds.Check(violations, progress.AcceleratorId, "drain_progress.accelerator_id");
+        violations.Check(progress.RemainingStreams is >= 0 and <= 1_000_000, "drain_progress.remaining_streams",
+            $"must be 0..1000000 (got {progress.RemainingStreams})");
+        violations.ThrowIfAny();
+        if (!owned.Contains(progress.AcceleratorId))
+        {
+            owned.UnionWith(await node.GetAcceleratorIdsAsync().WaitAsync(cancellation));
+            if (!owned.Contains(progress.AcceleratorId))
+            {
+                throw FieldViolations.Single(StatusCode.PermissionDenied, "drain_progress.accelerator_id",
+                    $"accelerator '{progress.AcceleratorId}' is not one of this node's; a node reports only on its own accelerators");
+            }
+        }
+
+        // One-way: the accelerator may itself be sending this node a command.
+        await grains.GetGrain<IAcceleratorGrain>(progress.AcceleratorId).ReportDrainProgressAsync(nodeId, progress.RemainingStreams);
     }
 
     private async Task ForwardReplicaReportsAsync(System.Threading.Channels.ChannelReader<V1.ReplicaStatus> reports)

@@ -117,8 +117,17 @@ public sealed class NodeStreamConnection(string nodeId, IServerStreamWriter<V1.S
             case NodeCommandKind.UnloadReplica when command.Replica is { } replica:
                 wire.UnloadReplica = new V1.UnloadReplica { ReplicaId = replica.ReplicaId, AcceleratorIds = { replica.AcceleratorIds } };
                 break;
+            case NodeCommandKind.DrainAccelerators when command.Work is { } work:
+                wire.DrainAccelerators = new V1.DrainAccelerators { AcceleratorIds = { work.AcceleratorIds }, Reason = work.Reason };
+                break;
+            case NodeCommandKind.StopWork when command.Work is { } work:
+                wire.StopWork = new V1.StopWork { AcceleratorIds = { work.AcceleratorIds }, Reason = work.Reason };
+                break;
+            case NodeCommandKind.ResumeAccelerators when command.Work is { } work:
+                wire.ResumeAccelerators = new V1.ResumeAccelerators { AcceleratorIds = { work.AcceleratorIds } };
+                break;
             default:
-                throw new ArgumentOutOfRangeException(nameof(command), command.Kind, "unknown command kind, or a replica command without its replica");
+                throw new ArgumentOutOfRangeException(nameof(command), command.Kind, "unknown command kind, or a command without its body");
         }
 
         return wire;

@@ -96,8 +96,31 @@ public static class ContractMapping
         accelerator.Replicas.AddRange(view.Replicas.Select(h => new V1.HostedReplica
         {
             ReplicaId = h.ReplicaId, Deployment = h.Deployment, Devices = h.Devices, Slots = h.Slots, ReservedSlots = h.ActiveStreams, Primary = h.IsPrimary,
-            QueueDepth = h.QueueDepth, KvUtilization = h.KvUtilization,
+            QueueDepth = h.QueueDepth, KvUtilization = h.KvUtilization, Held = h.Held, HoldReason = h.HoldReason,
         }));
+        if (view.Drain is { } drain)
+        {
+            accelerator.Drain = new V1.DrainStatus
+            {
+                Reason = drain.Reason,
+                RequestedBy = drain.RequestedBy,
+                StartTime = Timestamp.FromDateTimeOffset(drain.StartedAt),
+                Force = drain.Force,
+                RemainingPlacements = drain.RemainingPlacements,
+                RemainingStreams = drain.RemainingStreams,
+                WaitingFor = { drain.WaitingFor },
+                CutPlacements = drain.CutPlacements,
+            };
+            if (drain.Deadline is { } deadline)
+            {
+                accelerator.Drain.Deadline = Timestamp.FromDateTimeOffset(deadline);
+            }
+
+            if (drain.CompletedAt is { } completed)
+            {
+                accelerator.Drain.CompleteTime = Timestamp.FromDateTimeOffset(completed);
+            }
+        }
         if (view.LastHeartbeatAt is { } heartbeat)
         {
             accelerator.LastHeartbeatTime = Timestamp.FromDateTimeOffset(heartbeat);

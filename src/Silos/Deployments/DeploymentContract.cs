@@ -55,7 +55,8 @@ public static class DeploymentContract
             slo.MinTokensPerSecond,
             Span(slo.LongHorizonCompletion),
             wire.EntitledPlans.ToArray(),
-            wire.DefaultLatencyClass == V1.LatencyClass.LongHorizon ? LatencyClass.LongHorizon : LatencyClass.Interactive);
+            wire.DefaultLatencyClass == V1.LatencyClass.LongHorizon ? LatencyClass.LongHorizon : LatencyClass.Interactive,
+            wire.MaxReplicas);
 
         foreach (var (field, message) in definition.ToSpec().Validate())
         {
@@ -84,6 +85,7 @@ public static class DeploymentContract
             ContextWindowTokens = d.ContextWindowTokens,
             MinReplicas = d.MinReplicas,
             DesiredReplicas = d.DesiredReplicas,
+            MaxReplicas = d.MaxReplicas,
             Slo = new V1.ServiceLevelObjective
             {
                 TimeToFirstToken = Duration.FromTimeSpan(d.SloTimeToFirstToken),
@@ -146,6 +148,7 @@ public static class DeploymentContract
         "context_window_tokens" => wire.ContextWindowTokens.ToString(System.Globalization.CultureInfo.InvariantCulture),
         "desired_replicas" => wire.DesiredReplicas.ToString(System.Globalization.CultureInfo.InvariantCulture),
         "min_replicas" => wire.MinReplicas.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        "max_replicas" => wire.MaxReplicas.ToString(System.Globalization.CultureInfo.InvariantCulture),
         "entitled_plans" => $"{wire.EntitledPlans.Count} plan(s)",
         _ => "the given value",
     };

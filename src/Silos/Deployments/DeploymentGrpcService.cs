@@ -6,36 +6,55 @@ using V1 = ControlPlane.Contracts.V1;
 namespace ControlPlane.Silos.Deployments;
 
 /// <summary>The operator's deployment API: validated requests to the deployment grains, refusals as gRPC errors.</summary>
-public sealed class DeploymentGrpcService(IGrainFactory grains) : V1.DeploymentService.DeploymentServiceBase
+public sealed class DeploymentGrpcService(IGrainFactory grains, Audit.OperatorAudit audit) : V1.DeploymentService.DeploymentServiceBase
 {
+    private static readonly IReadOnlyDictionary<string, string> NoParameters = new Dictionary<string, string>();
+
     /// <inheritdoc />
-    public override async Task<V1.Deployment> CreateDeployment(V1.CreateDeploymentRequest request, ServerCallContext context)
+    public override Task<V1.Deployment> CreateDeployment(V1.CreateDeploymentRequest request, ServerCallContext context) =>
+        audit.RecordAsync(context, "deployments.create", [request.Deployment?.Name ?? ""], "", Summary(request.Deployment), request.RequestId,
+            () => CreateAsync(request, context));
+
+    /// <inheritdoc />
+    public override Task<V1.Deployment> UpdateDeployment(V1.UpdateDeploymentRequest request, ServerCallContext context) =>
+        audit.RecordAsync(context, "deployments.update", [request.Deployment?.Name ?? ""], "", Summary(request.Deployment), request.RequestId,
+            () => UpdateAsync(request, context));
+
+    /// <inheritdoc />
+    public override Task<V1.Deployment> ScaleDeployment(V1.ScaleDeploymentRequest request, ServerCallContext context) =>
+        audit.RecordAsync(context, "deployments.scale", [request.Name], "",
+            new Dictionary<string, string> { ["desired_replicas"] = Invariant(request.DesiredReplicas), ["min_replicas"] = Invariant(request.MinReplicas) },
+            request.RequestId, () => ScaleAsync(request, context));
+
+    /// <inheritdoc />
+    public override Task<V1.DeleteDeploymentResponse> DeleteDeployment(V1.DeleteDeploymentRequest request, ServerCallContext context) =>
+        audit.RecordAsync(context, "deployments.delete", [request.Name], "", NoParameters, request.RequestId, () => DeleteAsync(request, context));
+
+    private async Task<V1.Deployment> CreateAsync(V1.CreateDeploymentRequest request, ServerCallContext context)
     {
         var violations = new FieldViolations();
-        RequestId(request.RequestId, violations);
+        RequestIds.Check(violations, request.RequestId);
         var definition = DeploymentContract.ToDomain(request.Deployment, violations, "deployment.");
         violations.ThrowIfAny();
         return Reply(await grains.GetGrain<IDeploymentGrain>(definition!.Name).CreateAsync(definition, request.RequestId).WaitAsync(context.CancellationToken), "deployment.name");
     }
 
-    /// <inheritdoc />
-    public override async Task<V1.Deployment> UpdateDeployment(V1.UpdateDeploymentRequest request, ServerCallContext context)
+    private async Task<V1.Deployment> UpdateAsync(V1.UpdateDeploymentRequest request, ServerCallContext context)
     {
         var violations = new FieldViolations();
-        RequestId(request.RequestId, violations);
+        RequestIds.Check(violations, request.RequestId);
         var definition = DeploymentContract.ToDomain(request.Deployment, violations, "deployment.");
         violations.ThrowIfAny();
         return Reply(await grains.GetGrain<IDeploymentGrain>(definition!.Name).UpdateAsync(definition, request.RequestId).WaitAsync(context.CancellationToken), "deployment.name");
     }
 
-    /// <inheritdoc />
-    public override async Task<V1.Deployment> ScaleDeployment(V1.ScaleDeploymentRequest request, ServerCallContext context)
+    private async Task<V1.Deployment> ScaleAsync(V1.ScaleDeploymentRequest request, ServerCallContext context)
     {
         var violations = new FieldViolations();
-        RequestId(request.RequestId, violations);
+        RequestIds.Check(violations, request.RequestId);
         ResourceIds.Check(violations, request.Name, "name");
-        violations.Check(request.DesiredReplicas is >= 0 and <= Placement.Deployments.DeploymentSpec.MaxReplicas, "desired_replicas",
-            $"must be 0..{Placement.Deployments.DeploymentSpec.MaxReplicas} (got {request.DesiredReplicas})");
+        violations.Check(request.DesiredReplicas is >= 0 and <= Placement.Deployments.DeploymentSpec.ReplicaLimit, "desired_replicas",
+            $"must be 0..{Placement.Deployments.DeploymentSpec.ReplicaLimit} (got {request.DesiredReplicas})");
         violations.Check(request.MinReplicas == -1 || (request.MinReplicas >= 0 && request.MinReplicas <= request.DesiredReplicas), "min_replicas",
             $"must be -1 (unchanged) or 0..desired_replicas (got {request.MinReplicas})");
         violations.ThrowIfAny();
@@ -44,11 +63,10 @@ public sealed class DeploymentGrpcService(IGrainFactory grains) : V1.DeploymentS
         return Reply(outcome, "name");
     }
 
-    /// <inheritdoc />
-    public override async Task<V1.DeleteDeploymentResponse> DeleteDeployment(V1.DeleteDeploymentRequest request, ServerCallContext context)
+    private async Task<V1.DeleteDeploymentResponse> DeleteAsync(V1.DeleteDeploymentRequest request, ServerCallContext context)
     {
         var violations = new FieldViolations();
-        RequestId(request.RequestId, violations);
+        RequestIds.Check(violations, request.RequestId);
         ResourceIds.Check(violations, request.Name, "name");
         violations.ThrowIfAny();
         var outcome = await grains.GetGrain<IDeploymentGrain>(request.Name).DeleteAsync(request.RequestId).WaitAsync(context.CancellationToken);
@@ -88,17 +106,18 @@ public sealed class DeploymentGrpcService(IGrainFactory grains) : V1.DeploymentS
         return response;
     }
 
-    private static void RequestId(string requestId, FieldViolations violations)
-    {
-        if (string.IsNullOrEmpty(requestId))
+    private static IReadOnlyDictionary<string, string> Summary(V1.Deployment? deployment) => deployment is null
+        ? NoParameters
+        : new Dictionary<string, string>
         {
-            violations.Add("request_id", "is required: a client-chosen id (1..64 characters) that makes a retry act once");
-            return;
-        }
+            ["model"] = ResourceIds.Shorten(deployment.Model),
+            ["desired_replicas"] = Invariant(deployment.DesiredReplicas),
+            ["min_replicas"] = Invariant(deployment.MinReplicas),
+            ["max_replicas"] = Invariant(deployment.MaxReplicas),
+            ["allowed_classes"] = string.Join(",", deployment.AllowedClasses),
+        };
 
-        violations.Check(requestId.Length <= 64 && requestId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':'), "request_id",
-            $"must be 1..64 characters of letters, digits, '-', '_', '.' or ':' (got '{ResourceIds.Shorten(requestId)}')");
-    }
+    private static string Invariant(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static V1.Deployment Reply(DeploymentOutcome outcome, string nameField) =>
         outcome.Accepted && outcome.View is not null ? DeploymentContract.ToContract(outcome.View) : throw Refusal(outcome, nameField);

@@ -9,12 +9,16 @@ using V1 = ControlPlane.Contracts.V1;
 
 namespace ControlPlane.Silos.Fleet;
 
-/// <summary>The operator's read API over the fleet, answered from the fleet index.</summary>
-public sealed class FleetGrpcService(
+/// <summary>
+/// The operator's API over the fleet: reads answered from the fleet index, and lifecycle actions
+/// (cordon, drain, resume, decommission, readd) carried out on the accelerator grains and audited.
+/// </summary>
+public sealed partial class FleetGrpcService(
     IGrainFactory grains,
     FleetIndexReader index,
     TimeProvider time,
-    ControlPlaneMetrics metrics) : V1.FleetService.FleetServiceBase
+    ControlPlaneMetrics metrics,
+    Audit.OperatorAudit audit) : V1.FleetService.FleetServiceBase
 {
     /// <summary>Page size when the request leaves it 0.</summary>
     public const int DefaultPageSize = 100;

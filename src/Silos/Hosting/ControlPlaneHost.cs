@@ -57,6 +57,8 @@ public static class ControlPlaneHost
         services.AddSingleton(PerformanceModel.Default);
         services.AddSingleton<TokenAuthenticator>();
         services.AddSingleton<FleetIndexReader>();
+        services.AddSingleton<ControlPlane.Grains.Audit.AuditLog>();
+        services.AddSingleton<Audit.OperatorAudit>();
         services.AddSingleton(new ControlPlaneMetrics(new CollectorRegistry()));
         services.AddSingleton<FleetGauges>();
         var bound = new BoundEndpoints();
@@ -97,6 +99,7 @@ public static class ControlPlaneHost
         app.MapGrpcService<AgentGrpcService>();
         app.MapGrpcService<FleetGrpcService>();
         app.MapGrpcService<DeploymentGrpcService>();
+        app.MapGrpcService<Audit.AuditGrpcService>();
         app.MapGrpcService<PlacementGrpcService>();
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();

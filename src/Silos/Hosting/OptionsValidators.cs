@@ -79,6 +79,10 @@ internal sealed class FleetOptionsValidator : IValidateOptions<FleetOptions>
         errors.Check(options.TelemetryApplyInterval >= TimeSpan.Zero && options.TelemetryApplyInterval * 4 <= options.LeaseDuration,
             nameof(options.TelemetryApplyInterval), $"must be 0 or more and at most a quarter of LeaseDuration ({options.LeaseDuration}) (got {options.TelemetryApplyInterval})");
         errors.Check(options.IndexShards is >= 1 and <= 256, nameof(options.IndexShards), $"must be 1..256 (got {options.IndexShards})");
+        errors.Check(options.AgentCommandTimeout > TimeSpan.Zero && options.AgentCommandTimeout <= TimeSpan.FromMinutes(5), nameof(options.AgentCommandTimeout),
+            $"must be between 00:00:00.001 and 00:05:00 (got {options.AgentCommandTimeout})");
+        errors.Check(options.DrainStartGrace >= TimeSpan.Zero && options.DrainStartGrace <= TimeSpan.FromMinutes(5), nameof(options.DrainStartGrace),
+            $"must be between 00:00:00 and 00:05:00 (got {options.DrainStartGrace})");
         return errors.Result();
     }
 }
@@ -162,6 +166,10 @@ internal sealed class PlacementOptionsValidator : IValidateOptions<ControlPlane.
             $"must be more than 0 and at most 10 minutes (got {options.ReconcileInterval})");
         errors.Check(options.CommandTimeout > TimeSpan.Zero && options.CommandTimeout <= TimeSpan.FromMinutes(5), nameof(options.CommandTimeout),
             $"must be more than 0 and at most 5 minutes (got {options.CommandTimeout})");
+        errors.Check(options.ScaleOutUtilization is > 0 and <= 1, nameof(options.ScaleOutUtilization),
+            $"must be more than 0 and at most 1 (got {options.ScaleOutUtilization})");
+        errors.Check(options.ScaleInUtilization >= 0 && options.ScaleInUtilization < options.ScaleOutUtilization, nameof(options.ScaleInUtilization),
+            $"must be 0 or more and below ScaleOutUtilization ({options.ScaleOutUtilization}) so replica counts do not flap (got {options.ScaleInUtilization})");
         errors.Check(options.ReservationAttempts is >= 1 and <= 16, nameof(options.ReservationAttempts), $"must be 1..16 (got {options.ReservationAttempts})");
         errors.Check(options.MaxQueueWait >= TimeSpan.Zero && options.MaxQueueWait <= TimeSpan.FromSeconds(25), nameof(options.MaxQueueWait),
             $"must be 0..25 seconds: a queued Place waits inside a grain call, which times out at 30 s (got {options.MaxQueueWait})");

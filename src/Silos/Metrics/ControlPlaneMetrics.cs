@@ -44,7 +44,12 @@ public sealed class ControlPlaneMetrics
             "Placement decisions by outcome (placed, queued, rejected), reason, latency class and hardware class.", "outcome", "reason", "latency_class", "hardware_class");
         CompletedTokens = factory.CreateCounter("controlplane_completed_tokens_total",
             "Tokens (prompt + output) reported by Complete, by hardware class.", "hardware_class");
+        OperatorActions = factory.CreateCounter("controlplane_operator_actions_total",
+            "Audited operator actions by action (drain, cordon, deployments.scale ...) and result (OK or the gRPC status).", "action", "result");
     }
+
+    /// <summary>Audited operator actions.</summary>
+    public Counter OperatorActions { get; }
 
     /// <summary>Placement decisions.</summary>
     public Counter Placements { get; }

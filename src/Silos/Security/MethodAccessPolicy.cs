@@ -13,8 +13,11 @@ public static class MethodAccessPolicy
         _ when method.StartsWith("/grpc.health.v1.Health/", StringComparison.Ordinal) => Anyone,
         _ when method.StartsWith("/grpc.reflection.", StringComparison.Ordinal) => Anyone,
         _ when method.StartsWith("/controlplane.v1.AgentService/", StringComparison.Ordinal) => [CallerRole.Agent],
-        "/controlplane.v1.FleetService/PingNode" => [CallerRole.Operator],
-        _ when method.StartsWith("/controlplane.v1.FleetService/", StringComparison.Ordinal) => [CallerRole.Operator, CallerRole.Viewer],
+        "/controlplane.v1.FleetService/ListAccelerators" or "/controlplane.v1.FleetService/GetAccelerator" => [CallerRole.Operator, CallerRole.Viewer],
+
+        // Pings and every lifecycle action change or probe the fleet: operators only.
+        _ when method.StartsWith("/controlplane.v1.FleetService/", StringComparison.Ordinal) => [CallerRole.Operator],
+        "/controlplane.v1.AuditService/ListAuditEntries" => [CallerRole.Operator, CallerRole.Viewer],
         "/controlplane.v1.DeploymentService/GetDeployment" or "/controlplane.v1.DeploymentService/ListDeployments" => [CallerRole.Operator, CallerRole.Viewer],
         _ when method.StartsWith("/controlplane.v1.DeploymentService/", StringComparison.Ordinal) => [CallerRole.Operator],
 

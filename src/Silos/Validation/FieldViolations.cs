@@ -33,11 +33,14 @@ public sealed class FieldViolations
     }
 
     /// <summary>Throws INVALID_ARGUMENT listing every violation, if there is any.</summary>
-    public void ThrowIfAny()
+    public void ThrowIfAny() => ThrowIfAny(StatusCode.InvalidArgument);
+
+    /// <summary>Throws <paramref name="code"/> listing every violation, if there is any (e.g. NOT_FOUND for several unknown ids).</summary>
+    public void ThrowIfAny(StatusCode code)
     {
         if (Any)
         {
-            throw ToException(StatusCode.InvalidArgument, _badRequest);
+            throw ToException(code, _badRequest);
         }
     }
 

@@ -1,11 +1,15 @@
 namespace ControlPlane.Placement.Routing.Filters;
 
-/// <summary>Removes replicas on cordoned, draining, drained or lost accelerators.</summary>
+/// <summary>
+/// Removes replicas on cordoned, draining, drained or lost accelerators, except that a replica held on a
+/// draining accelerator (<see cref="RoutableReplica.HeldForSessions"/>) still takes its own sessions' turns.
+/// </summary>
 public sealed class SchedulableFilter : PlacementFilter
 {
     /// <inheritdoc />
     public override string Name => "schedulable";
 
     /// <inheritdoc />
-    public override bool Admits(in PlacementContext context, RoutableReplica replica, in ReplicaPrediction prediction) => replica.Schedulable;
+    public override bool Admits(in PlacementContext context, RoutableReplica replica, in ReplicaPrediction prediction) =>
+        replica.Schedulable || (replica.HeldForSessions && ReferenceEquals(context.StickyReplica, replica));
 }

@@ -1,0 +1,48 @@
+namespace ControlPlane.Placement.Replicas;
+
+/// <summary>The load of one serving replica: slots reserved out of slots held.</summary>
+/// <param name="ActiveStreams">Slots reserved now.</param>
+/// <param name="Slots">Concurrent streams it holds.</param>
+public readonly record struct ReplicaLoadSample(int ActiveStreams, int Slots);
+
+/// <summary>
+/// How many replicas a deployment should run now: its desired count, or more (up to its maximum) while its
+/// serving replicas are busy. One step at a time, with a gap between the scale-out and scale-in
+/// thresholds so the count does not flap; a replica still loading counts with its slots, so load that
+/// already triggered a new replica does not trigger another before that one is ready.
+/// </summary>
+public static class ReplicaTarget
+{
+    /// <summary>The replica count to aim for.</summary>
+    /// <param name="desiredReplicas">The spec's desired replicas (the floor).</param>
+    /// <param name="maxReplicas">The spec's maximum; at most <paramref name="desiredReplicas"/> means no scaling on load.</param>
+    /// <param name="serving">Load of the replicas serving now.</param>
+    /// <param name="scaleOutUtilization">Add a replica when reserved/slots reaches this.</param>
+    /// <param name="scaleInUtilization">Drop one above the desired count when the rest would stay under this.</param>
+    public static int For(int desiredReplicas, int maxReplicas, IReadOnlyList<ReplicaLoadSample> serving, double scaleOutUtilization, double scaleInUtilization)
+    {
+        if (maxReplicas <= desiredReplicas || serving.Count == 0)
+        {
+            return desiredReplicas;
+        }
+
+        var active = serving.Sum(s => s.ActiveStreams);
+        var slots = serving.Sum(s => s.Slots);
+        if (slots > 0 && (double)active / slots >= scaleOutUtilization)
+        {
+            return Math.Min(maxReplicas, Math.Max(desiredReplicas, serving.Count + 1));
+        }
+
+        if (serving.Count > desiredReplicas)
+        {
+            var smallest = serving.Min(s => s.Slots);
+            var after = slots - smallest;
+            if (after > 0 && (double)active / after < scaleInUtilization)
+            {
+                return serving.Count - 1;
+            }
+        }
+
+        return Math.Clamp(serving.Count, desiredReplicas, maxReplicas);
+    }
+}
