@@ -11,6 +11,7 @@ public class AcceleratorLifecycleTests
         { S.Unregistered, T.Register, S.Registering },
         { S.Registering, T.Heartbeat, S.Active },
         { S.Registering, T.LeaseExpired, S.Lost },
+        { S.Registering, T.Drain, S.Draining },
         { S.Active, T.Heartbeat, S.Active },
         { S.Active, T.Register, S.Active },
         { S.Active, T.LeaseExpired, S.Lost },
@@ -54,7 +55,7 @@ public class AcceleratorLifecycleTests
         { S.Active, T.DrainCompleted, "Active" },
         { S.Drained, T.Drain, "Drained" },
         { S.Draining, T.Drain, "already Draining" },
-        { S.Registering, T.Drain, "Registering" },
+        { S.Registering, T.DrainCompleted, "Registering" },
     };
 
     [Theory]

@@ -49,6 +49,7 @@ public static class AcceleratorLifecycle
             (AcceleratorState.Registering, LifecycleTrigger.Register) => current,
             (AcceleratorState.Registering, LifecycleTrigger.Heartbeat) => Visible(AcceleratorState.Active),
             (AcceleratorState.Registering, LifecycleTrigger.Cordon) => Visible(AcceleratorState.Cordoned),
+            (AcceleratorState.Registering, LifecycleTrigger.Drain) => Visible(AcceleratorState.Draining),
 
             (AcceleratorState.Active, LifecycleTrigger.Register or LifecycleTrigger.Heartbeat) => current,
             (AcceleratorState.Active, LifecycleTrigger.Cordon) => Visible(AcceleratorState.Cordoned),

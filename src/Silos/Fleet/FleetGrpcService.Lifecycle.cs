@@ -54,7 +54,7 @@ public sealed partial class FleetGrpcService
         var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
         if (deadline is not null)
         {
-            parameters["deadline"] = deadline.ToString();
+            parameters["deadline"] = string.Create(CultureInfo.InvariantCulture, $"{deadline.Seconds + (deadline.Nanos / 1e9)}s");
         }
 
         if (force)

@@ -84,6 +84,8 @@ public sealed class ControlPlaneFixture : IAsyncLifetime
 
     public DeploymentService.DeploymentServiceClient Deployments => new(Channel);
 
+    public AuditService.AuditServiceClient Audit => new(Channel);
+
     public PlacementService.PlacementServiceClient Placement => new(Channel);
 
     public Metadata Gateway => Auth(CallerRole.Gateway, "test-gateway");

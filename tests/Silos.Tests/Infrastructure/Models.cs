@@ -62,7 +62,8 @@ public static class Models
     };
 
     /// <summary>The request changed by <paramref name="change"/> (protobuf messages are not records).</summary>
-    public static PlaceRequest With(this PlaceRequest request, Action<PlaceRequest> change)
+    public static T With<T>(this T request, Action<T> change)
+        where T : Google.Protobuf.IMessage<T>
     {
         var copy = request.Clone();
         change(copy);
