@@ -225,6 +225,21 @@ public sealed class AgentApiBadInputTests(ControlPlaneFixture plane) : IClassFix
         Assert.True(plane.Metrics.StreamErrors.WithLabels("PermissionDenied").Value > denied);
     }
 
+    [Fact]
+    public async Task Drain_progress_with_a_negative_count_or_for_another_nodes_accelerator_is_refused()
+    {
+        await Register(Specs.Register("drain-owner", Specs.Wafer("drain-owned-cs3")));
+        using (var call = await OpenStream("drain-bad", "drain-bad-cs3"))
+        {
+            await call.RequestStream.WriteAsync(new AgentMessage { DrainProgress = new DrainProgress { AcceleratorId = "drain-bad-cs3", RemainingStreams = -1 } });
+            await RpcAssert.FailsOnField(StatusCode.InvalidArgument, "drain_progress.remaining_streams", () => call.ResponseStream.MoveNext(), "0..1000000");
+        }
+
+        using var intruder = await OpenStream("drain-intruder", "drain-intruder-cs3");
+        await intruder.RequestStream.WriteAsync(new AgentMessage { DrainProgress = new DrainProgress { AcceleratorId = "drain-owned-cs3", RemainingStreams = 0 } });
+        await RpcAssert.FailsOnField(StatusCode.PermissionDenied, "drain_progress.accelerator_id", () => intruder.ResponseStream.MoveNext(), "not one of this node's");
+    }
+
     public static TheoryData<string, Action<AcceleratorTelemetry>, string> BadTelemetry => new()
     {
         { "utilisation above 1", t => t.Utilization = 1.5, "telemetry.telemetry.utilization" },

@@ -99,6 +99,8 @@ public sealed class PlacementApiBadInputTests(ControlPlaneFixture plane) : IClas
         { "deployment.allowed_classes", d => d.AllowedClasses.Add(HardwareClass.Gpu) }, // listed twice
         { "deployment.desired_replicas", d => d.DesiredReplicas = 10_001 },
         { "deployment.min_replicas", d => d.MinReplicas = 5 },
+        { "deployment.max_replicas", d => d.MaxReplicas = 1 }, // below desired
+        { "deployment.max_replicas", d => d.MaxReplicas = 20_000 },
         { "deployment.slo", d => d.Slo = null },
         { "deployment.slo.time_to_first_token", d => d.Slo.TimeToFirstToken = Duration.FromTimeSpan(TimeSpan.FromSeconds(-1)) },
         { "deployment.slo.time_to_first_token", d => d.Slo.TimeToFirstToken = new Duration { Seconds = long.MaxValue / 2 } },

@@ -1,0 +1,76 @@
+using ControlPlane.Contracts.Security;
+using ControlPlane.Contracts.V1;
+using ControlPlane.Silos.Tests.Infrastructure;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+
+namespace ControlPlane.Silos.Tests;
+
+/// <summary>The audit log: every operator action on record with its actor, read back newest first with filters and pages.</summary>
+public sealed class AuditApiTests(ControlPlaneFixture plane) : IClassFixture<ControlPlaneFixture>
+{
+    private Task<ListAuditEntriesResponse> List(ListAuditEntriesRequest request, Metadata? headers = null) =>
+        plane.Audit.ListAuditEntriesAsync(request, headers ?? plane.Operator).ResponseAsync;
+
+    [Fact]
+    public async Task Actions_are_listed_newest_first_by_filter_and_page_with_their_actor_and_result()
+    {
+        var bob = plane.Auth(CallerRole.Operator, "bob");
+        await plane.Agents.RegisterAsync(Specs.Register("audit-node", Specs.Wafer("audit-cs3")), plane.Auth(CallerRole.Agent, "audit-node"));
+        foreach (var (action, i) in new[] { "cordon", "uncordon", "cordon" }.Select((a, i) => (a, i)))
+        {
+            var request = new AcceleratorActionRequest { AcceleratorIds = { "audit-cs3" }, Reason = $"step {i}", RequestId = $"audit-{i}" };
+            await (action == "cordon" ? plane.Fleet.CordonAcceleratorsAsync(request, bob) : plane.Fleet.UncordonAcceleratorsAsync(request, bob));
+        }
+
+        await Assert.ThrowsAsync<RpcException>(() => plane.Fleet.DrainAcceleratorsAsync(
+            new DrainAcceleratorsRequest { AcceleratorIds = { "audit-cs3" }, Reason = "too soon", RequestId = "audit-3", Deadline = Duration.FromTimeSpan(TimeSpan.FromDays(30)) }, bob).ResponseAsync);
+
+        var all = await List(new ListAuditEntriesRequest { Target = "audit-cs3" });
+        var page1 = await List(new ListAuditEntriesRequest { Target = "audit-cs3", PageSize = 2 });
+        var page2 = await List(new ListAuditEntriesRequest { Target = "audit-cs3", PageSize = 2, PageToken = page1.NextPageToken });
+        var cordons = await List(new ListAuditEntriesRequest { Target = "audit-cs3", Action = "cordon" });
+        var nobody = await List(new ListAuditEntriesRequest { Target = "audit-cs3", Actor = "carol" });
+        var future = await List(new ListAuditEntriesRequest { Target = "audit-cs3", StartTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddHours(1)), EndTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddHours(2)) });
+
+        Assert.Equal(["drain", "cordon", "uncordon", "cordon"], all.Entries.Select(e => e.Action));
+        Assert.All(all.Entries, e => Assert.Equal("bob", e.Actor));
+        Assert.All(all.Entries, e => Assert.Equal("operator", e.Role));
+        Assert.Equal("INVALID_ARGUMENT", all.Entries[0].Result);
+        Assert.Contains("deadline", all.Entries[0].ResultMessage);
+        Assert.Equal("2592000s", all.Entries[0].Parameters["deadline"]);
+        Assert.Equal("OK", all.Entries[1].Result);
+        Assert.Equal("step 2", all.Entries[1].Reason);
+        Assert.Equal("audit-2", all.Entries[1].RequestId);
+        Assert.Equal(all.Entries.Take(2).Select(e => e.EntryId), page1.Entries.Select(e => e.EntryId));
+        Assert.Equal(all.Entries.Skip(2).Select(e => e.EntryId), page2.Entries.Select(e => e.EntryId));
+        Assert.Equal("", page2.NextPageToken);
+        Assert.Equal(2, cordons.Entries.Count);
+        Assert.Empty(nobody.Entries);
+        Assert.Empty(future.Entries);
+    }
+
+    [Fact]
+    public async Task Bad_queries_and_callers_are_refused()
+    {
+        await RpcAssert.FailsOnField(StatusCode.InvalidArgument, "page_size", () => List(new ListAuditEntriesRequest { PageSize = 5_000 }), "0..1000");
+        await RpcAssert.FailsOnField(StatusCode.InvalidArgument, "page_token", () => List(new ListAuditEntriesRequest { PageToken = "bm90IG91cnM=" }), "next_page_token");
+        await RpcAssert.FailsOnField(StatusCode.InvalidArgument, "start_time", () => List(new ListAuditEntriesRequest
+        {
+            StartTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow), EndTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(-1)),
+        }), "after end_time");
+        await RpcAssert.FailsOnField(StatusCode.InvalidArgument, "start_time", () => List(new ListAuditEntriesRequest
+        {
+            StartTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddYears(-5)),
+        }), "within 400 days");
+        await RpcAssert.FailsOnField(StatusCode.InvalidArgument, "actor", () => List(new ListAuditEntriesRequest { Actor = new string('a', 300) }), "at most 256");
+
+        var gateway = await Assert.ThrowsAsync<RpcException>(() => List(new ListAuditEntriesRequest(), plane.Gateway));
+        var anonymous = await Assert.ThrowsAsync<RpcException>(() => plane.Audit.ListAuditEntriesAsync(new ListAuditEntriesRequest()).ResponseAsync);
+        var viewer = await List(new ListAuditEntriesRequest(), plane.Auth(CallerRole.Viewer, "dashboard"));
+
+        Assert.Equal(StatusCode.PermissionDenied, gateway.StatusCode);
+        Assert.Equal(StatusCode.Unauthenticated, anonymous.StatusCode);
+        Assert.NotNull(viewer);
+    }
+}
