@@ -18,6 +18,12 @@ public sealed class PlacementOptions
     /// <summary>How stale a router's copy of replicas and their load may get before it refreshes. Default 500 ms.</summary>
     public TimeSpan RouteRefreshInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// Least time between two reads of replica load straight from the accelerators, which a router does
+    /// before it refuses a placement for want of free slots (its copy lags completions). Default 100 ms.
+    /// </summary>
+    public TimeSpan LiveLoadInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>How often each deployment compares its replicas with what it wants. Default 2 s.</summary>
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(2);
 

@@ -31,6 +31,7 @@ public sealed class PlacementRouterGrain(
     private DeploymentRoutes? _routes;
     private long _version = -1;
     private DateTimeOffset _refreshedAt = DateTimeOffset.MinValue;
+    private DateTimeOffset _loadsReadAt = DateTimeOffset.MinValue;
     private Task? _refreshing;
 
     /// <inheritdoc />
@@ -51,6 +52,11 @@ public sealed class PlacementRouterGrain(
         for (var round = 0; round < _options.ReservationAttempts; round++)
         {
             var decision = _engine.Decide(request, routes);
+            if (decision.Reason == RejectionReason.NoCapacity && await ReadLiveLoadsAsync(routes))
+            {
+                decision = _engine.Decide(request, routes); // "full" was this copy's belief; the accelerators said otherwise
+            }
+
             last = decision;
             if (decision.Outcome != PlacementOutcome.Placed)
             {
@@ -111,6 +117,36 @@ public sealed class PlacementRouterGrain(
             replica.Endpoint, replica.Class, replica.Pool,
             candidate.Prediction.TimeToFirstTokenSeconds, candidate.Prediction.TokensPerSecond, candidate.Prediction.CompletionSeconds,
             leaseExpiresAt, TimeSpan.Zero, DecisionExplanation.From(decision.Explanation, weights, attempts), dryRun);
+    }
+
+    // The copy learns of completions only through the fleet index, which accelerators update with their
+    // heartbeats (seconds apart), so it sees replicas fuller than they are. Before refusing for capacity,
+    // read the load from the replicas' accelerators themselves, at most once per LiveLoadInterval.
+    private async Task<bool> ReadLiveLoadsAsync(DeploymentRoutes routes)
+    {
+        var now = time.GetUtcNow();
+        if (now - _loadsReadAt < _options.LiveLoadInterval)
+        {
+            return false;
+        }
+
+        _loadsReadAt = now;
+        var replicas = routes.Replicas(HardwareClass.WaferScale).Concat(routes.Replicas(HardwareClass.Gpu)).ToArray();
+        var views = await Task.WhenAll(replicas.Select(r => r.PrimaryAcceleratorId).Distinct(StringComparer.Ordinal)
+            .Select(id => GrainFactory.GetGrain<IAcceleratorGrain>(id).GetAsync()));
+        var loads = views.Where(v => v is not null).SelectMany(v => v!.Replicas).Where(l => l.IsPrimary).ToDictionary(l => l.ReplicaId, StringComparer.Ordinal);
+        var freed = false;
+        foreach (var replica in replicas)
+        {
+            if (loads.TryGetValue(replica.ReplicaId, out var load))
+            {
+                var active = Math.Min(load.ActiveStreams, replica.Slots);
+                freed |= active < replica.ActiveStreams;
+                routes.SetActiveStreams(replica, active);
+            }
+        }
+
+        return freed;
     }
 
     private Task EnsureFreshAsync()

@@ -166,6 +166,8 @@ internal sealed class PlacementOptionsValidator : IValidateOptions<ControlPlane.
             $"must be more than 0 and at most 10 minutes (got {options.ReconcileInterval})");
         errors.Check(options.CommandTimeout > TimeSpan.Zero && options.CommandTimeout <= TimeSpan.FromMinutes(5), nameof(options.CommandTimeout),
             $"must be more than 0 and at most 5 minutes (got {options.CommandTimeout})");
+        errors.Check(options.LiveLoadInterval >= TimeSpan.Zero && options.LiveLoadInterval <= TimeSpan.FromMinutes(1), nameof(options.LiveLoadInterval),
+            $"must be 0..1 minute (got {options.LiveLoadInterval})");
         errors.Check(options.ScaleOutUtilization is > 0 and <= 1, nameof(options.ScaleOutUtilization),
             $"must be more than 0 and at most 1 (got {options.ScaleOutUtilization})");
         errors.Check(options.ScaleInUtilization >= 0 && options.ScaleInUtilization < options.ScaleOutUtilization, nameof(options.ScaleInUtilization),
