@@ -174,7 +174,7 @@ public sealed class HostTests(ControlPlaneFixture plane) : IClassFixture<Control
         var (exit, output) = await Promtool(null, "check", "config", config);
 
         Assert.True(exit == 0, output);
-        Assert.Contains("SUCCESS: 7 rules found", output);
+        Assert.Contains("SUCCESS: 9 rules found", output);
     }
 
     private static Task<(int Exit, string Output)> Promtool(string metrics) => Promtool(metrics, "check", "metrics");

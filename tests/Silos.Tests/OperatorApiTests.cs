@@ -236,6 +236,9 @@ public sealed class OperatorApiTests(OperatorFleetFixture fixture, ITestOutputHe
         Assert.Contains("Drained 1 accelerator(s)", drained.Err);
         Assert.Contains("drained", drained.Out);
         Assert.Equal(0, shown.Code);
+        Assert.Contains("Drain asked by", shown.Out);
+        Assert.Contains("cpctl-test", shown.Out);
+        Assert.Contains("rack 7 firmware", shown.Out);
         Assert.True(resumed.Code == 0, resumed.Err);
         Assert.Contains("active", resumed.Out);
         Assert.NotEqual(0, noReason.Code);

@@ -116,7 +116,7 @@ public static class AcceleratorCommands
 
             var now = time.GetUtcNow();
             var t = a.Telemetry;
-            new FieldList()
+            var fields = new FieldList()
                 .Add("ID", a.AcceleratorId)
                 .Add("Node", a.NodeId)
                 .Add("Class", ClassName(a.HardwareClass))
@@ -132,8 +132,24 @@ public static class AcceleratorCommands
                 .Add("Utilisation", t.Utilization.ToString("P0", CultureInfo.InvariantCulture).Replace(" ", ""))
                 .Add("Active streams", t.ActiveStreams.ToString(CultureInfo.InvariantCulture))
                 .Add("Tokens/s", t.TokensPerSecond.ToString("N0", CultureInfo.InvariantCulture))
-                .Add("Free memory", Gigabytes(t.FreeMemoryBytes))
-                .WriteTo(runner.Out);
+                .Add("Free memory", Gigabytes(t.FreeMemoryBytes));
+            if (a.Drain is { } drain)
+            {
+                fields.Add("Drain", LifecycleCommands.Progress(a, now))
+                    .Add("Drain asked by", $"{drain.RequestedBy} {Age(drain.StartTime, now)} ago: {drain.Reason}{(drain.Force ? " (forced)" : "")}");
+                foreach (var waiting in drain.WaitingFor)
+                {
+                    fields.Add("Drain waits for", waiting);
+                }
+            }
+
+            fields.WriteTo(runner.Out);
+
+            foreach (var replica in a.Replicas)
+            {
+                runner.Out.WriteLine($"  replica {replica.ReplicaId} ({replica.Deployment}): {replica.Devices} device(s), " +
+                    $"{replica.ReservedSlots}/{replica.Slots} slots reserved{(replica.Primary ? "" : ", secondary")}{(replica.Held ? $", held: {replica.HoldReason}" : "")}");
+            }
 
             foreach (var gpu in a.Gpus)
             {
