@@ -291,4 +291,44 @@ public class OperatorLifecycleTests(FleetClusterFixture cluster)
         Assert.Contains(wanting!.PlacementProblems, p => p.Contains("cannot be placed"));
         Assert.Equal(added, extra.AcceleratorId);
     }
+
+    [Fact]
+    public async Task Draining_the_second_wafer_of_a_spanning_replica_waits_for_the_work_held_by_its_first()
+    {
+        await using var fleet = await FleetUnderTest.StartAsync(Grains, "op10", wafers: 4, gpuNodes: 0);
+        var ready = await fleet.DeployReadyAsync(fleet.FastCoder(1), 1); // a 32B model spans two wafers
+        var replica = ready.Replicas.Single();
+        var session = Grains.GetGrain<ISessionGrain>("op10-s");
+        var running = (await session.PlaceAsync(Ask(ready.Definition.Name))).Result!;
+        Assert.Equal(replica.AcceleratorIds[0], running.AcceleratorId);
+
+        await DrainAsync(force: true, ids: replica.AcceleratorIds[1]);
+        var waiting = await Eventually.Until(() => ViewOf(replica.AcceleratorIds[1]),
+            v => v!.Drain!.WaitingFor.Any(w => w.Contains("held by their primary")), Wait, "the secondary to wait for the primary's placement");
+        await session.CompleteAsync("tenant-a", running.PlacementId, 10, 10);
+        await UntilState(replica.AcceleratorIds[1], AcceleratorState.Drained, "the secondary to drain once the work is done");
+
+        Assert.Equal(AcceleratorState.Draining, waiting!.State);
+    }
+
+    [Fact]
+    public async Task Scaling_down_retires_a_busy_replica_and_unloads_it_only_when_its_work_is_done()
+    {
+        await using var fleet = await FleetUnderTest.StartAsync(Grains, "op11", wafers: 0, gpuNodes: 1);
+        var ready = await fleet.DeployReadyAsync(fleet.GpuModel(1) with { MinReplicas = 0 }, 1);
+        var deployment = Grains.GetGrain<IDeploymentGrain>(ready.Definition.Name);
+        var session = Grains.GetGrain<ISessionGrain>("op11-s");
+        var running = (await session.PlaceAsync(Ask(ready.Definition.Name))).Result!;
+
+        await deployment.ScaleAsync(0, 0, "op11-scale");
+        var retiring = await Eventually.Until(deployment.GetAsync, v => v!.Replicas.Single().State == ReplicaState.Retiring, Wait, "the replica to retire");
+        var refused = (await Grains.GetGrain<ISessionGrain>("op11-new").PlaceAsync(Ask(ready.Definition.Name, dryRun: true))).Result!;
+        await session.RenewAsync("tenant-a", running.PlacementId); // still running, still held
+        var completed = await session.CompleteAsync("tenant-a", running.PlacementId, 10, 10);
+        await Eventually.Until(deployment.GetAsync, v => v!.Replicas.Count == 0, Wait, "the retired replica to be unloaded");
+
+        Assert.Equal(running.ReplicaId, retiring!.Replicas.Single().ReplicaId);
+        Assert.False(refused.Placed);
+        Assert.Equal(SessionRefusal.None, completed.Refusal);
+    }
 }

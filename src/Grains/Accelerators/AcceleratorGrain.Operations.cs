@@ -14,6 +14,9 @@ public sealed partial class AcceleratorGrain
     private const int RememberedRequests = 64;
     private DateTimeOffset _releaseAskedAt = DateTimeOffset.MinValue;
 
+    // Placements on replicas this accelerator is a secondary of: their slots are reserved on the primary.
+    private int _workElsewhere;
+
     /// <inheritdoc />
     public Task<AcceleratorOutcome> CheckAsync(OperatorCommand command)
     {
@@ -251,7 +254,7 @@ public sealed partial class AcceleratorGrain
             return;
         }
 
-        if (_reservations.Count > 0 || RemainingStreams(drain) > 0)
+        if (_reservations.Count > 0 || RemainingStreams(drain) > 0 || await WorkElsewhereAsync() > 0)
         {
             return;
         }
@@ -288,6 +291,16 @@ public sealed partial class AcceleratorGrain
 
     private int RemainingStreams(DrainRecord drain) => drain.AgentRemainingStreams ?? _telemetry.ActiveStreams;
 
+    // A replica spanning accelerators runs on all of them, but its slots are reserved on its primary: a
+    // secondary is not drained while the primary still holds placements of it.
+    private async Task<int> WorkElsewhereAsync()
+    {
+        var secondary = Record.Hosted.Values.Where(h => !h.IsPrimary && h.PrimaryAcceleratorId.Length > 0).ToArray();
+        var counts = await Task.WhenAll(secondary.Select(h => GrainFactory.GetGrain<IAcceleratorGrain>(h.PrimaryAcceleratorId).ReservedSlotsOfAsync(h.ReplicaId)));
+        _workElsewhere = counts.Sum();
+        return _workElsewhere;
+    }
+
     private DrainStatus? DrainStatusNow()
     {
         if (Record.Drain is not { } drain)
@@ -316,6 +329,11 @@ public sealed partial class AcceleratorGrain
             if (RemainingStreams(drain) > 0)
             {
                 waiting.Add($"{RemainingStreams(drain)} stream(s) still running on the node");
+            }
+
+            if (_workElsewhere > 0)
+            {
+                waiting.Add($"{_workElsewhere} placement(s) still running on replicas that span this accelerator (held by their primary accelerators)");
             }
         }
 

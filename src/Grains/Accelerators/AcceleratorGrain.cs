@@ -175,6 +175,9 @@ public sealed partial class AcceleratorGrain(
     }
 
     /// <inheritdoc />
+    public Task<int> ReservedSlotsOfAsync(string replicaId) => Task.FromResult(_activeByReplica.GetValueOrDefault(replicaId));
+
+    /// <inheritdoc />
     public async Task<bool> UnhostReplicaAsync(string replicaId)
     {
         if (!Record.Hosted.Remove(replicaId))

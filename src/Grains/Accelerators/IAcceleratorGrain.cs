@@ -24,6 +24,13 @@ public interface IAcceleratorGrain : IGrainWithStringKey
     /// <summary>Holds devices for a replica (idempotent for the same replica); refused when there is no room or the accelerator is not schedulable.</summary>
     Task<HostingRefusal> HostReplicaAsync(HostedReplica replica);
 
+    /// <summary>
+    /// Slots reserved on <paramref name="replicaId"/> here (its primary accelerator). Interleaves with any
+    /// turn, so an accelerator draining a replica's other accelerator, or its deployment, may ask at any time.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<int> ReservedSlotsOfAsync(string replicaId);
+
     /// <summary>Frees a replica's devices and drops its reservations; false when it was not hosted.</summary>
     Task<bool> UnhostReplicaAsync(string replicaId);
 

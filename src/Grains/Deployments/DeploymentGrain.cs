@@ -241,8 +241,25 @@ public sealed partial class DeploymentGrain(
                 .ThenBy(r => LoadOf(r, views).ActiveStreams)
                 .ThenByDescending(r => r.CreatedAt)
                 .Take(serving.Count - wanted).ToArray();
-            await Task.WhenAll(extras.Select(r => RemoveReplicaAsync(r, "scaled down")));
+            foreach (var replica in extras)
+            {
+                // Gracefully: it takes no new turns now and is unloaded once its running work is done.
+                replica.State = ReplicaState.Retiring;
+                replica.Message = "scaled down: unloading once its running work is done";
+                replica.RetiringSince = time.GetUtcNow();
+                LogReplicaState(logger, Name, replica.ReplicaId, replica.State, replica.Message);
+            }
+
             changed = true;
+        }
+
+        foreach (var replica in State.Replicas.Where(r => r.State == ReplicaState.Retiring).ToArray())
+        {
+            if (await RetiredAsync(replica))
+            {
+                await RemoveReplicaAsync(replica, "scaled down");
+                changed = true;
+            }
         }
 
         var now = time.GetUtcNow();
@@ -354,7 +371,7 @@ public sealed partial class DeploymentGrain(
         {
             var id = replica.AcceleratorIds[i];
             var refusal = await GrainFactory.GetGrain<IAcceleratorGrain>(id)
-                .HostReplicaAsync(new HostedReplica(replica.ReplicaId, Name, replica.DevicesPerAccelerator, replica.Slots, IsPrimary: i == 0));
+                .HostReplicaAsync(new HostedReplica(replica.ReplicaId, Name, replica.DevicesPerAccelerator, replica.Slots, IsPrimary: i == 0, replica.AcceleratorIds[0]));
             if (refusal != HostingRefusal.None)
             {
                 // All or nothing: give back what this replica already took.
@@ -438,6 +455,18 @@ public sealed partial class DeploymentGrain(
         }
 
         return null;
+    }
+
+    // A retiring replica goes when no placement holds a slot on it any more, or when every placement that
+    // could still hold one has outlived its lease.
+    private async Task<bool> RetiredAsync(ReplicaRecord replica)
+    {
+        if (replica.RetiringSince is { } since && time.GetUtcNow() - since >= _options.PlacementLease)
+        {
+            return true;
+        }
+
+        return await GrainFactory.GetGrain<IAcceleratorGrain>(replica.AcceleratorIds[0]).ReservedSlotsOfAsync(replica.ReplicaId) == 0;
     }
 
     // Ready replicas that still take turns: on active accelerators, or held on draining ones.

@@ -16,6 +16,9 @@ public enum ReplicaState
 
     /// <summary>Being removed (scale-down or delete).</summary>
     Unloading = 4,
+
+    /// <summary>Scaled down: takes no new turns, and is unloaded once the work running on it is done.</summary>
+    Retiring = 5,
 }
 
 /// <summary>One replica of a deployment, as the deployment grain keeps it.</summary>
@@ -66,6 +69,9 @@ public sealed class ReplicaRecord
 
     /// <summary>Racks of its accelerators, for spreading.</summary>
     [Id(14)] public List<string> Racks { get; set; } = [];
+
+    /// <summary>When it started retiring; null unless <see cref="ReplicaState.Retiring"/>.</summary>
+    [Id(15)] public DateTimeOffset? RetiringSince { get; set; }
 }
 
 /// <summary>A replica as callers see it.</summary>

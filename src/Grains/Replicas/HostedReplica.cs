@@ -6,13 +6,15 @@ namespace ControlPlane.Grains.Replicas;
 /// <param name="Devices">Devices it takes here (the whole wafer, or some GPUs of the node).</param>
 /// <param name="Slots">Concurrent streams it holds; reserved here when this is its primary accelerator.</param>
 /// <param name="IsPrimary">Whether slots of the replica are reserved on this accelerator.</param>
+/// <param name="PrimaryAcceleratorId">The accelerator where its slots are reserved (this one when <paramref name="IsPrimary"/>).</param>
 [GenerateSerializer, Immutable]
 public sealed record HostedReplica(
     [property: Id(0)] string ReplicaId,
     [property: Id(1)] string Deployment,
     [property: Id(2)] int Devices,
     [property: Id(3)] int Slots,
-    [property: Id(4)] bool IsPrimary);
+    [property: Id(4)] bool IsPrimary,
+    [property: Id(5)] string PrimaryAcceleratorId = "");
 
 /// <summary>
 /// A hosted replica and its reserved slots at one moment. <paramref name="Held"/>: the accelerator is

@@ -54,8 +54,9 @@ public sealed class SimulatedReplicaHost(string nodeId, IReadOnlyCollection<stri
         }
 
         replica.State = ReplicaStatus.Types.State.Unloaded;
+        var cut = replica.CutStreams(); // its memory is gone: what still ran on it ends
         _ = ReportAsync(replica);
-        return Result(commandId, true, "unloaded");
+        return Result(commandId, true, cut > 0 ? $"unloaded; {cut} stream(s) ended" : "unloaded");
     }
 
     /// <inheritdoc />

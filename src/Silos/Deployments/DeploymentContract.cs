@@ -116,6 +116,7 @@ public static class DeploymentContract
                     ReplicaState.Loading => V1.ReplicaState.ReplicaLoading,
                     ReplicaState.Ready => V1.ReplicaState.ReplicaReady,
                     ReplicaState.Failed => V1.ReplicaState.ReplicaFailed,
+                    ReplicaState.Retiring => V1.ReplicaState.ReplicaRetiring,
                     _ => V1.ReplicaState.ReplicaUnloading,
                 },
                 Message = r.Message,
