@@ -325,17 +325,5 @@ public sealed class PlacementApiTests(PlacementFleetFixture fixture) : IClassFix
         Assert.Contains("does not exist", gone.Err);
     }
 
-    private async Task<(int Code, string Out, string Err)> Cpctl(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var token = Plane.Tokens.Issue(CallerRole.Operator, "cpctl-test");
-        var code = await CpctlApp.RunAsync(args, stdout, stderr, name => name switch
-        {
-            "CPCTL_ENDPOINT" => Plane.GrpcAddress.ToString(),
-            "CPCTL_TOKEN" => token,
-            _ => null,
-        }, CancellationToken.None);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private Task<(int Code, string Out, string Err)> Cpctl(params string[] args) => Plane.CpctlAsync(args);
 }

@@ -239,21 +239,27 @@ public sealed partial class AgentGrpcService(
         violations.Check(status.Message.Length <= 1024, "replica_status.message", $"must be at most 1024 characters (got {status.Message.Length})");
         violations.Check(status.Endpoint.Length <= 256, "replica_status.endpoint", $"must be at most 256 characters (got {status.Endpoint.Length})");
         violations.ThrowIfAny();
-        if (!owned.Contains(status.AcceleratorId))
-        {
-            owned.UnionWith(await node.GetAcceleratorIdsAsync().WaitAsync(cancellation));
-            if (!owned.Contains(status.AcceleratorId))
-            {
-                throw FieldViolations.Single(StatusCode.PermissionDenied, "replica_status.accelerator_id",
-                    $"accelerator '{status.AcceleratorId}' is not one of this node's; a node reports only on its own accelerators");
-            }
-        }
+        await RequireOwnedAsync(node, owned, status.AcceleratorId, "replica_status.accelerator_id", cancellation);
 
         // Agents report on changes, on connect and when asked again: every report is forwarded, since the
         // control plane may have marked the replica unconfirmed meanwhile.
         if (status.State != V1.ReplicaStatus.Types.State.Unloaded)
         {
             forward.TryWrite(status);
+        }
+    }
+
+    // The node may have registered more accelerators since its stream opened; anything else is not its to report on.
+    private static async Task RequireOwnedAsync(INodeGrain node, HashSet<string> owned, string acceleratorId, string field, CancellationToken cancellation)
+    {
+        if (!owned.Contains(acceleratorId))
+        {
+            owned.UnionWith(await node.GetAcceleratorIdsAsync().WaitAsync(cancellation));
+            if (!owned.Contains(acceleratorId))
+            {
+                throw FieldViolations.Single(StatusCode.PermissionDenied, field,
+                    $"accelerator '{acceleratorId}' is not one of this node's; a node reports only on its own accelerators");
+            }
         }
     }
 
@@ -264,15 +270,7 @@ public sealed partial class AgentGrpcService(
         violations.Check(progress.RemainingStreams is >= 0 and <= 1_000_000, "drain_progress.remaining_streams",
             $"must be 0..1000000 (got {progress.RemainingStreams})");
         violations.ThrowIfAny();
-        if (!owned.Contains(progress.AcceleratorId))
-        {
-            owned.UnionWith(await node.GetAcceleratorIdsAsync().WaitAsync(cancellation));
-            if (!owned.Contains(progress.AcceleratorId))
-            {
-                throw FieldViolations.Single(StatusCode.PermissionDenied, "drain_progress.accelerator_id",
-                    $"accelerator '{progress.AcceleratorId}' is not one of this node's; a node reports only on its own accelerators");
-            }
-        }
+        await RequireOwnedAsync(node, owned, progress.AcceleratorId, "drain_progress.accelerator_id", cancellation);
 
         // One-way: the accelerator may itself be sending this node a command.
         await grains.GetGrain<IAcceleratorGrain>(progress.AcceleratorId).ReportDrainProgressAsync(nodeId, progress.RemainingStreams);

@@ -1,4 +1,3 @@
-using System.Text;
 using ControlPlane.Grains.Audit;
 using ControlPlane.Silos.Validation;
 using Google.Protobuf.WellKnownTypes;
@@ -34,7 +33,7 @@ public sealed class AuditGrpcService(AuditLog log, TimeProvider time) : V1.Audit
         var from = Time(request.StartTime, "start_time", violations) ?? until - DefaultSpan;
         violations.Check(from <= until, "start_time", $"must not be after end_time ({until:O})");
         violations.Check(until - from <= AuditLog.MaxSpan, "start_time", $"must be within {AuditLog.MaxSpan.TotalDays:F0} days of end_time; list a longer history in pieces");
-        var before = DecodePageToken(request.PageToken, violations);
+        var before = PageTokens.Decode(request.PageToken, PageTokenPrefix, key => key.Length is > 0 and <= 32, violations);
         violations.ThrowIfAny();
 
         var pageSize = request.PageSize == 0 ? DefaultPageSize : request.PageSize;
@@ -45,7 +44,7 @@ public sealed class AuditGrpcService(AuditLog log, TimeProvider time) : V1.Audit
         response.Entries.AddRange(entries.Take(pageSize).Select(ToContract));
         if (entries.Count > pageSize)
         {
-            response.NextPageToken = Convert.ToBase64String(Encoding.UTF8.GetBytes(PageTokenPrefix + entries[pageSize - 1].EntryId));
+            response.NextPageToken = PageTokens.Encode(PageTokenPrefix, entries[pageSize - 1].EntryId);
         }
 
         return response;
@@ -92,27 +91,4 @@ public sealed class AuditGrpcService(AuditLog log, TimeProvider time) : V1.Audit
     }
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
-
-    private static string? DecodePageToken(string token, FieldViolations violations)
-    {
-        if (token.Length == 0)
-        {
-            return null;
-        }
-
-        try
-        {
-            var text = token.Length <= 256 ? Encoding.UTF8.GetString(Convert.FromBase64String(token)) : "";
-            if (text.StartsWith(PageTokenPrefix, StringComparison.Ordinal) && text.Length <= PageTokenPrefix.Length + 32)
-            {
-                return text[PageTokenPrefix.Length..];
-            }
-        }
-        catch (FormatException)
-        {
-        }
-
-        violations.Add("page_token", "is not a token this API issued; pass the next_page_token of a previous response, or leave it empty");
-        return null;
-    }
 }

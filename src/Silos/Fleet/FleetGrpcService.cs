@@ -1,4 +1,3 @@
-using System.Text;
 using ControlPlane.Grains.FleetIndex;
 using ControlPlane.Grains.Nodes;
 using ControlPlane.Silos.Contracts;
@@ -48,7 +47,7 @@ public sealed partial class FleetGrpcService(
             ResourceIds.Check(violations, request.NodeId, "node_id");
         }
 
-        var after = DecodePageToken(request.PageToken, violations);
+        var after = PageTokens.Decode(request.PageToken, PageTokenPrefix, ResourceIds.IsValid, violations);
         violations.ThrowIfAny();
 
         var pageSize = request.PageSize == 0 ? DefaultPageSize : request.PageSize;
@@ -60,7 +59,7 @@ public sealed partial class FleetGrpcService(
         response.Accelerators.AddRange(page.Accelerators.Select(ContractMapping.ToContract));
         if (page.HasMore && page.Accelerators.Count > 0)
         {
-            response.NextPageToken = EncodePageToken(page.Accelerators[^1].AcceleratorId);
+            response.NextPageToken = PageTokens.Encode(PageTokenPrefix, page.Accelerators[^1].AcceleratorId);
         }
 
         return response;
@@ -112,30 +111,4 @@ public sealed partial class FleetGrpcService(
     }
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
-
-    private static string EncodePageToken(string lastId) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes(PageTokenPrefix + lastId));
-
-    private static string? DecodePageToken(string token, FieldViolations violations)
-    {
-        if (token.Length == 0)
-        {
-            return null;
-        }
-
-        try
-        {
-            var text = token.Length <= 512 ? Encoding.UTF8.GetString(Convert.FromBase64String(token)) : "";
-            if (text.StartsWith(PageTokenPrefix, StringComparison.Ordinal) && ResourceIds.IsValid(text[PageTokenPrefix.Length..]))
-            {
-                return text[PageTokenPrefix.Length..];
-            }
-        }
-        catch (FormatException)
-        {
-        }
-
-        violations.Add("page_token", "is not a token this API issued; pass the next_page_token of a previous response, or leave it empty");
-        return null;
-    }
 }

@@ -78,6 +78,21 @@ public sealed class ControlPlaneFixture : IAsyncLifetime
 
     public Metadata Operator => Auth(CallerRole.Operator, "test-operator");
 
+    /// <summary>Runs cpctl in-process against this silo as operator "cpctl-test"; its exit code, stdout and stderr.</summary>
+    public async Task<(int Code, string Out, string Err)> CpctlAsync(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var token = Tokens.Issue(CallerRole.Operator, "cpctl-test");
+        var code = await Cli.CpctlApp.RunAsync(args, stdout, stderr, name => name switch
+        {
+            "CPCTL_ENDPOINT" => GrpcAddress.ToString(),
+            "CPCTL_TOKEN" => token,
+            _ => null,
+        }, CancellationToken.None);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
     public AgentService.AgentServiceClient Agents => new(Channel);
 
     public FleetService.FleetServiceClient Fleet => new(Channel);
