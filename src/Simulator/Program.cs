@@ -1,0 +1,3 @@
+using ControlPlane.Simulator;
+
+return await SimulatorApp.RunAsync(args, Console.Out, Console.Error, CancellationToken.None);
