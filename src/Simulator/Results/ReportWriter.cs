@@ -12,7 +12,7 @@ internal static class ReportWriter
     /// <summary>The side-by-side table, one policy per row, columns lined up.</summary>
     public static void WriteTable(IReadOnlyList<RunResult> runs, TextWriter output)
     {
-        string[] headers = ["policy", "goodput/s", "int. SLO", "int. TTFT p50", "p99", "TPOT p50", "long SLO", "long E2E p50", "p99", "job p50", "refused", "lost", "wafer util", "gpu util", "prefill saved"];
+        string[] headers = ["policy", "goodput/s", "int. SLO", "int. TTFT p50", "p99", "TPOT p50", "long SLO", "long E2E p50", "p99", "job p50", "refused", "lost", "fleet load", "wafer util", "gpu util", "prefill saved"];
         var rows = runs.Select(r => new[]
         {
             r.Policy,
@@ -27,6 +27,7 @@ internal static class ReportWriter
             r.AgenticJobs.Jobs == 0 ? "-" : Sec(r.AgenticJobs.Duration.P50),
             r.Refused.ToString(CultureInfo.InvariantCulture),
             r.Lost.ToString(CultureInfo.InvariantCulture),
+            Pct(r.FleetUtilization),
             Pct(r.Pools[0].MeanUtilization),
             Pct(r.Pools[1].MeanUtilization),
             r.PromptTokens == 0 ? "0%" : Pct((double)r.PrefillTokensSaved / r.PromptTokens),

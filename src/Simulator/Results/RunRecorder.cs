@@ -76,7 +76,7 @@ internal sealed class RunRecorder(string policy, double bucketSeconds, SimFleet 
         var perToken = slo.MinTokensPerSecond > 0 ? 1 / slo.MinTokensPerSecond : double.MaxValue;
         var met = request.LatencyClass == LatencyClass.Interactive
             ? ttft <= slo.TimeToFirstToken.TotalSeconds && tpot <= perToken
-            : e2e <= slo.LongHorizonCompletion.TotalSeconds && tpot <= perToken;
+            : ttft <= slo.TimeToFirstToken.TotalSeconds && tpot <= perToken && e2e <= slo.LongHorizonCompletion.TotalSeconds;
         var samples = Samples(request);
         samples.Add(ttft, tpot, e2e, wait, met);
 
@@ -146,7 +146,7 @@ internal sealed class RunRecorder(string policy, double bucketSeconds, SimFleet 
             (interactive.MetSlo + longHorizon.MetSlo) / window,
             _promptTokens, _outputTokens, _saved, interactive, longHorizon,
             new JobResult(jobs.Length, finished.Length, Percentiles.Of(finished)),
-            pools, bucketSeconds,
+            pools, pools.Sum(p => p.Slots) == 0 ? 0 : pools.Sum(p => p.MeanUtilization * p.Slots) / pools.Sum(p => p.Slots), bucketSeconds,
             new LittlesLaw(_areaInSystem / duration, _arrived / duration, _arrived == 0 ? 0 : _timeInSystem / _arrived),
             _faults);
     }

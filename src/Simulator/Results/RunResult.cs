@@ -43,7 +43,10 @@ internal sealed record LittlesLaw(double MeanInSystem, double ArrivalRate, doubl
     public double LambdaW => ArrivalRate * MeanTimeInSystem;
 }
 
-/// <summary>Everything one policy's run produced; goodput is SLO-meeting requests per second of the workload's window.</summary>
+/// <summary>
+/// Everything one policy's run produced. Goodput is SLO-meeting requests per second of the workload's
+/// window; fleet utilisation (the "fleet load") is the share of all replicas' stream slots busy over it.
+/// </summary>
 internal sealed record RunResult(
     string Policy,
     double DurationSeconds,
@@ -62,6 +65,7 @@ internal sealed record RunResult(
     ClassResult LongHorizon,
     JobResult AgenticJobs,
     IReadOnlyList<PoolResult> Pools,
+    double FleetUtilization,
     double BucketSeconds,
     LittlesLaw Little,
     IReadOnlyList<string> Faults);
