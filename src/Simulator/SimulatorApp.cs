@@ -49,35 +49,33 @@ internal static class SimulatorApp
         return root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }, cancellationToken);
     }
 
+    private delegate bool Parser<T>(string text, out T? value, out string error);
+
+    // Parses every value of a repeatable option, collecting each error under the option's name.
+    private static List<T> ParseAll<T>(string[] texts, Parser<T> parse, string option, List<string> errors)
+    {
+        var values = new List<T>();
+        foreach (var text in texts)
+        {
+            if (parse(text, out var value, out var error))
+            {
+                values.Add(value!);
+            }
+            else
+            {
+                errors.Add($"{option}: {error}");
+            }
+        }
+
+        return values;
+    }
+
     private static int Run(string fleetPath, string[] workloadTexts, string policyList, double timeScale, double loadScale, int seed, string badLines,
         string[] faultTexts, string outDir, double bucketSeconds, TextWriter stdout, TextWriter stderr)
     {
         var errors = new List<string>();
-        var specs = new List<WorkloadSpec>();
-        foreach (var text in workloadTexts)
-        {
-            if (WorkloadSpec.TryParse(text, out var spec, out var error))
-            {
-                specs.Add(spec!);
-            }
-            else
-            {
-                errors.Add($"--workload: {error}");
-            }
-        }
-
-        var faults = new List<FaultSpec>();
-        foreach (var text in faultTexts)
-        {
-            if (FaultSpec.TryParse(text, out var fault, out var error))
-            {
-                faults.Add(fault!);
-            }
-            else
-            {
-                errors.Add($"--fault: {error}");
-            }
-        }
+        var specs = ParseAll<WorkloadSpec>(workloadTexts, WorkloadSpec.TryParse, "--workload", errors);
+        var faults = ParseAll<FaultSpec>(faultTexts, FaultSpec.TryParse, "--fault", errors);
 
         var names = policyList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         foreach (var unknown in names.Where(n => !PolicyCatalog.Names.Contains(n)))

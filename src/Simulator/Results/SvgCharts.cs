@@ -50,15 +50,7 @@ internal static class SvgCharts
             svg.Append(Text(X(slo) + 4, Top + 12, $"SLO {Seconds(slo)}", "start"));
         }
 
-        for (var i = 0; i < series.Count; i++)
-        {
-            var points = series[i].Percentiles.Select((v, p) => $"{X(v):F1},{Y(p / 100.0):F1}");
-            svg.Append(CultureInfo.InvariantCulture, $"<polyline fill=\"none\" stroke=\"{Colors[i % Colors.Length]}\" stroke-width=\"2\" points=\"{string.Join(' ', points)}\"/>\n");
-            Legend(svg, i, series[i].Policy);
-        }
-
-        svg.Append(Text((Left + Width - Right) / 2.0, Height - 12, "time (log scale)", "middle"));
-        return End(svg);
+        return End(svg, "time (log scale)", series.Select(s => (s.Policy, s.Percentiles.Select((v, p) => (X(v), Y(p / 100.0))))).ToArray());
     }
 
     /// <summary>A line chart of a 0..1 share over time, one line per series.</summary>
@@ -84,15 +76,7 @@ internal static class SvgCharts
             svg.Append(Text(x, Height - Bottom + 18, $"{m}m", "middle"));
         }
 
-        for (var i = 0; i < series.Count; i++)
-        {
-            var points = series[i].Values.Select((v, b) => $"{X(b):F1},{Y(v):F1}");
-            svg.Append(CultureInfo.InvariantCulture, $"<polyline fill=\"none\" stroke=\"{Colors[i % Colors.Length]}\" stroke-width=\"2\" points=\"{string.Join(' ', points)}\"/>\n");
-            Legend(svg, i, series[i].Label);
-        }
-
-        svg.Append(Text((Left + Width - Right) / 2.0, Height - 12, "virtual time", "middle"));
-        return End(svg);
+        return End(svg, "virtual time", series.Select(s => (s.Label, s.Values.Select((v, b) => (X(b), Y(v))))).ToArray());
     }
 
     private static StringBuilder Begin(string title)
@@ -104,8 +88,17 @@ internal static class SvgCharts
         return svg;
     }
 
-    private static string End(StringBuilder svg)
+    // One coloured line and legend entry per series, the x-axis label, the axes.
+    private static string End(StringBuilder svg, string xLabel, IReadOnlyList<(string Label, IEnumerable<(double X, double Y)> Points)> lines)
     {
+        for (var i = 0; i < lines.Count; i++)
+        {
+            var points = string.Join(' ', lines[i].Points.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.X:F1},{p.Y:F1}")));
+            svg.Append(CultureInfo.InvariantCulture, $"<polyline fill=\"none\" stroke=\"{Colors[i % Colors.Length]}\" stroke-width=\"2\" points=\"{points}\"/>\n");
+            Legend(svg, i, lines[i].Label);
+        }
+
+        svg.Append(Text((Left + Width - Right) / 2.0, Height - 12, xLabel, "middle"));
         svg.Append(Line(Left, Height - Bottom, Width - Right, Height - Bottom, "#333"));
         svg.Append(Line(Left, Top, Left, Height - Bottom, "#333"));
         svg.Append("</svg>\n");
