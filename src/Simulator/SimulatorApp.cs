@@ -39,13 +39,20 @@ internal static class SimulatorApp
         var faults = new Option<string[]>("--fault") { Description = "A fault, repeatable: drain:TARGET@SECONDS or lose:TARGET@SECONDS; TARGET is an accelerator id or pool=NAME." };
         var output = new Option<string>("--out") { Description = "Folder for results.json and the charts (created). Default sim-out.", DefaultValueFactory = _ => "sim-out" };
         var bucket = new Option<double>("--bucket") { Description = "Seconds per point of the utilisation series. Default 60.", DefaultValueFactory = _ => 60 };
+        var arrivals = new Option<string>("--arrivals")
+        {
+            Description = "trace: arrivals when the trace says (its bursts included); poisson: a Poisson process of the trace's mean rate, each request keeping its sizes. Default trace.",
+            DefaultValueFactory = _ => "trace",
+        };
+        arrivals.AcceptOnlyFromAmong("trace", "poisson");
         var root = new RootCommand("Replays traces and synthetic agentic jobs against a simulated fleet, in virtual time, through the control plane's placement engine and baseline policies, and compares latency, SLO attainment, goodput and utilisation.")
         {
-            fleet, workloads, policies, timeScale, loadScale, seed, badLines, faults, output, bucket,
+            fleet, workloads, policies, timeScale, loadScale, seed, badLines, faults, output, bucket, arrivals,
         };
         root.SetAction(parse => Run(
             parse.GetValue(fleet)!, parse.GetValue(workloads) ?? [], parse.GetValue(policies)!, parse.GetValue(timeScale), parse.GetValue(loadScale),
-            parse.GetValue(seed), parse.GetValue(badLines)!, parse.GetValue(faults) ?? [], parse.GetValue(output)!, parse.GetValue(bucket), stdout, stderr));
+            parse.GetValue(seed), parse.GetValue(badLines)!, parse.GetValue(faults) ?? [], parse.GetValue(output)!, parse.GetValue(bucket),
+            parse.GetValue(arrivals) == "poisson", stdout, stderr));
         return root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }, cancellationToken);
     }
 
@@ -71,7 +78,7 @@ internal static class SimulatorApp
     }
 
     private static int Run(string fleetPath, string[] workloadTexts, string policyList, double timeScale, double loadScale, int seed, string badLines,
-        string[] faultTexts, string outDir, double bucketSeconds, TextWriter stdout, TextWriter stderr)
+        string[] faultTexts, string outDir, double bucketSeconds, bool poisson, TextWriter stdout, TextWriter stderr)
     {
         var errors = new List<string>();
         var specs = ParseAll<WorkloadSpec>(workloadTexts, WorkloadSpec.TryParse, "--workload", errors);
@@ -123,7 +130,7 @@ internal static class SimulatorApp
                 throw new FleetFileException($"--fault {fault}: no accelerator or pool '{fault.Target}' in {fleetPath}");
             }
 
-            workload = Workload.Build(specs, fleet, new Scaling(timeScale, loadScale), seed, badLines == "reject" ? BadLinePolicy.Reject : BadLinePolicy.Skip);
+            workload = Workload.Build(specs, fleet, new Scaling(timeScale, loadScale, poisson), seed, badLines == "reject" ? BadLinePolicy.Reject : BadLinePolicy.Skip);
         }
         catch (Exception ex) when (ex is FleetFileException or TraceException)
         {
@@ -163,7 +170,7 @@ internal static class SimulatorApp
         stdout.WriteLine();
         ReportWriter.WriteTable(results, stdout);
         Directory.CreateDirectory(outDir);
-        ReportWriter.WriteJson(results, new { fleet = fleetPath, workloads = workloadTexts, time_scale = timeScale, load_scale = loadScale, seed, faults = faultTexts }, Path.Combine(outDir, "results.json"));
+        ReportWriter.WriteJson(results, new { fleet = fleetPath, workloads = workloadTexts, time_scale = timeScale, load_scale = loadScale, arrivals = poisson ? "poisson" : "trace", seed, faults = faultTexts }, Path.Combine(outDir, "results.json"));
         var slo = fleet.Deployments.First(d => d.Name == fleet.InteractiveDeployment).Slo;
         File.WriteAllText(Path.Combine(outDir, "interactive-ttft-cdf.svg"),
             SvgCharts.Cdf("Interactive: time to first token", results.Select(r => (r.Policy, r.Interactive.TimeToFirstTokenCdf)).ToArray(), slo.TimeToFirstToken.TotalSeconds));

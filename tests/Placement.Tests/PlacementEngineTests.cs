@@ -127,6 +127,22 @@ public sealed class PlacementEngineTests
     }
 
     [Fact]
+    public void With_one_replica_lost_and_the_rest_full_the_deployment_is_full_not_unready()
+    {
+        var routes = Routes(FastCoderSpec(HardwareClass.Gpu), wafers: 0, gpus: 2);
+        FillAll(routes, HardwareClass.Gpu);
+        var lost = routes.Replicas(HardwareClass.Gpu)[0];
+        lost.Schedulable = false;
+        lost.Ready = false;
+
+        // The lost replica is the session's sticky one: it is looked at on every pass, so it is removed more often than the full one.
+        var decision = Engine().Decide(Turn(sticky: lost.ReplicaId), routes);
+
+        Assert.Equal(PlacementOutcome.Rejected, decision.Outcome);
+        Assert.Equal(RejectionReason.NoCapacity, decision.Reason);
+    }
+
+    [Fact]
     public void An_exhausted_pool_limit_removes_only_that_pool()
     {
         var routes = Routes(FastCoderSpec(), wafers: 2, gpus: 2);

@@ -263,25 +263,34 @@ public sealed class PlacementEngine
         _topCount = Math.Min(_topCount + 1, _top.Length);
     }
 
+    // The reason closest to success wins, not the filter that removed the most: with one replica lost and
+    // the rest full the deployment is full (retry in a second), not unready (retry in five).
     private RejectionReason ReasonFrom(int[] removed)
     {
-        var worst = -1;
+        var best = RejectionReason.NoReplicas;
+        var rank = int.MaxValue;
         for (var i = 0; i < removed.Length; i++)
         {
-            if (removed[i] > 0 && (worst < 0 || removed[i] > removed[worst]))
+            if (removed[i] == 0)
             {
-                worst = i;
+                continue;
+            }
+
+            var (reason, precedence) = _pipeline.FilterNames[i] switch
+            {
+                "pool-limit" => (RejectionReason.LimitExhausted, 0),
+                "free-slot" => (RejectionReason.NoCapacity, 1),
+                "spillover-slo" => (RejectionReason.SloUnattainable, 2),
+                "context-fits" => (RejectionReason.ContextTooLong, 3),
+                _ => (RejectionReason.NoReadyReplica, 4),
+            };
+            if (precedence < rank)
+            {
+                (best, rank) = (reason, precedence);
             }
         }
 
-        return worst < 0 ? RejectionReason.NoReplicas : _pipeline.FilterNames[worst] switch
-        {
-            "free-slot" => RejectionReason.NoCapacity,
-            "pool-limit" => RejectionReason.LimitExhausted,
-            "context-fits" => RejectionReason.ContextTooLong,
-            "spillover-slo" => RejectionReason.SloUnattainable,
-            _ => RejectionReason.NoReadyReplica,
-        };
+        return best;
     }
 
     private PlacementDecision Refuse(RejectionReason reason, LatencyClass latencyClass, int[] removed, int considered, bool scannedAll, TimeSpan retryAfter) =>

@@ -13,8 +13,14 @@ namespace ControlPlane.Simulator.Engine;
 /// <summary>Knobs of one simulated run.</summary>
 internal sealed record SimulationOptions
 {
-    /// <summary>Longest an interactive request waits in the gateway's queue for a slot before it is refused. Default 30 s.</summary>
-    public double InteractiveMaxWaitSeconds { get; init; } = 30;
+    /// <summary>
+    /// Longest an interactive request waits for a slot before it is refused; null (the default) means as long
+    /// as an answer could still be on time: its deployment's time-to-first-token SLO less the fastest first
+    /// token a replica could give it. This models the control plane's answer to an interactive request that
+    /// finds no room (RESOURCE_EXHAUSTED with retry-after): its client retries while it still makes sense,
+    /// and the oldest waiting request is retried first.
+    /// </summary>
+    public double? InteractiveMaxWaitSeconds { get; init; }
 
     /// <summary>Longest a long-horizon request waits for a slot before it is refused. Default 10 min.</summary>
     public double LongHorizonMaxWaitSeconds { get; init; } = 600;
@@ -167,15 +173,37 @@ internal sealed class FleetSimulation
         }
         else if (choice.Queue)
         {
+            var maxWait = request.LatencyClass == LatencyClass.Interactive
+                ? _options.InteractiveMaxWaitSeconds ?? routes.Spec.Slo.TimeToFirstToken.TotalSeconds - FastestFirstToken(request, routes)
+                : _options.LongHorizonMaxWaitSeconds;
+            if (maxWait <= 0)
+            {
+                _recorder.Refused(request, RejectionReason.NoCapacity, _now); // no answer could be on time any more
+                return;
+            }
+
             var pending = new Pending(request, _now);
             _queues[request.Deployment].Enqueue(request.TenantId, request.LatencyClass == LatencyClass.Interactive ? 1 : 0, pending);
-            var maxWait = request.LatencyClass == LatencyClass.Interactive ? _options.InteractiveMaxWaitSeconds : _options.LongHorizonMaxWaitSeconds;
             Schedule(_now + maxWait, new SimEvent(SimEventKind.QueueTimeout, null, pending, null, null));
         }
         else
         {
             _recorder.Refused(request, choice.Reason, _now);
         }
+    }
+
+    private static double FastestFirstToken(SimRequest request, DeploymentRoutes routes)
+    {
+        var fastest = double.MaxValue;
+        foreach (var hardwareClass in routes.Spec.AllowedClasses)
+        {
+            foreach (var replica in routes.Replicas(hardwareClass))
+            {
+                fastest = Math.Min(fastest, replica.Performance.TimeToFirstTokenSeconds(request.PromptTokens, 1));
+            }
+        }
+
+        return fastest == double.MaxValue ? 0 : fastest;
     }
 
     private void Admit(SimRequest request, SimReplica replica, DeploymentRoutes routes, double queuedSince)

@@ -7,7 +7,11 @@ namespace ControlPlane.Simulator.Workloads;
 /// <summary>How arrivals are stretched and thinned or multiplied.</summary>
 /// <param name="TimeScale">Arrivals come this many times faster (2 halves every gap).</param>
 /// <param name="LoadScale">This many times as many trace requests (each kept, or copied with a small time jitter, at random).</param>
-internal readonly record struct Scaling(double TimeScale, double LoadScale);
+/// <param name="Poisson">
+/// Replace the trace's arrival times by a Poisson process of the same mean rate over the same span, keeping
+/// each request's sizes: the trace's load without its bursts.
+/// </param>
+internal readonly record struct Scaling(double TimeScale, double LoadScale, bool Poisson = false);
 
 /// <summary>
 /// A run's requests: trace requests, sorted by arrival, and agentic jobs (whose turns arrive as earlier
@@ -78,6 +82,18 @@ internal sealed class Workload
 
     private static void AddTrace(List<SimRequest> arrivals, IReadOnlyList<TraceRecord> records, string source, SimFleet fleet, Scaling scaling, Random random)
     {
+        if (scaling.Poisson && records.Count > 1)
+        {
+            var span = records[^1].Seconds;
+            var rate = records.Count / Math.Max(span, 1e-9);
+            var t = 0.0;
+            records = records.Select(r =>
+            {
+                t += -Math.Log(1 - random.NextDouble()) / rate;
+                return r with { Seconds = t };
+            }).ToArray();
+        }
+
         var start = arrivals.Count;
         foreach (var record in records)
         {
