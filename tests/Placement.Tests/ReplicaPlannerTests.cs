@@ -114,6 +114,23 @@ public sealed class ReplicaPlannerTests
     }
 
     [Fact]
+    public void A_gpu_replica_is_sized_so_several_streams_at_once_still_meet_the_slo_speed()
+    {
+        // 32B BF16 on H200: one GPU holds it and decodes one stream at ~52 tokens/s, just over a 50 tokens/s
+        // SLO; with eight streams batched it would fall under it, so the replica takes two GPUs (~104 alone).
+        var fastCoder = new ModelShape(32_000_000_000, 64, ModelPrecision.Bf16, 262_144);
+        var spec = Spec(fastCoder, HardwareClass.Gpu) with { Slo = new ServiceLevelObjective(TimeSpan.FromSeconds(1), 50, TimeSpan.FromMinutes(30)) };
+        var model = PerformanceModel.Default;
+
+        var replica = Planner.Plan(spec, 1, [GpuNode("n1", "z-a")], []).Assignments.Single();
+        HardwareCatalogue.Default.TryGet("h200", out var h200);
+
+        Assert.True(model.Predict(fastCoder, h200, 1).SingleStreamTokensPerSecond > 50);
+        Assert.True(model.Predict(fastCoder, h200, 1).TokensPerSecondPerStream(model.Calibration.SloStreams) < 50);
+        Assert.Equal(2, replica.DevicesPerAccelerator);
+    }
+
+    [Fact]
     public void A_gpu_replica_widens_until_one_stream_meets_the_slo_speed()
     {
         var largeCoder = new ModelShape(400_000_000_000, 96, ModelPrecision.Fp8, 196_608);

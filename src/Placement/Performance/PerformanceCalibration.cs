@@ -54,6 +54,13 @@ public sealed record PerformanceCalibration
     /// <summary>Share of a replica's memory, beyond its weights, kept free for KV cache. Default 0.2.</summary>
     public double KvHeadroomFraction { get; init; } = 0.2;
 
+    /// <summary>
+    /// Concurrent streams a GPU replica is sized for: its tensor-parallel width grows until each of this
+    /// many streams still decodes at the SLO's speed, so batching does not push a replica that just meets the
+    /// SLO alone out of it (which made spillover replicas useless). An assumption, default 8.
+    /// </summary>
+    public int SloStreams { get; init; } = 8;
+
     /// <summary>The calibration the live engine and the simulator use.</summary>
     public static PerformanceCalibration Default { get; } = new();
 

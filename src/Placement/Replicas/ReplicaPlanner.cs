@@ -8,7 +8,7 @@ namespace ControlPlane.Placement.Replicas;
 /// Places a deployment's replicas on accelerators (DESIGN.md §5, replica placement). A wafer belongs to one
 /// replica at a time (layers are laid out across the whole wafer), and a model larger than one wafer's
 /// SRAM takes several wafers of one zone; a GPU replica takes a power-of-two number of GPUs of one node
-/// (enough for the weights and KV headroom, widened until one stream meets the SLO's decode speed),
+/// (enough for the weights and KV headroom, widened until a few concurrent streams meet the SLO's decode speed),
 /// best-fit so whole nodes stay free for large models. Replicas spread over zones, then racks, then
 /// nodes. When replicas do not fit, the plan says why for every class tried.
 /// </summary>
@@ -194,12 +194,12 @@ public sealed class ReplicaPlanner(PerformanceModel model)
     }
 
     // The fewest GPUs that hold the weights, widened (tensor parallel, powers of two, up to the node) until
-    // one stream decodes at the SLO's minimum speed: memory sets the floor, the SLO the shape.
+    // SloStreams concurrent streams each decode at the SLO's minimum speed: memory sets the floor, the SLO the shape.
     private int GpusFor(DeploymentSpec deployment, AcceleratorCapacity node)
     {
         var needed = model.DevicesNeeded(deployment.Shape, node.Sku);
         while (needed < node.Devices && needed * 2 <= node.Devices
-               && model.Predict(deployment.Shape, node.Sku, needed).SingleStreamTokensPerSecond < deployment.Slo.MinTokensPerSecond)
+               && model.Predict(deployment.Shape, node.Sku, needed).TokensPerSecondPerStream(model.Calibration.SloStreams) < deployment.Slo.MinTokensPerSecond)
         {
             needed *= 2;
         }
