@@ -287,7 +287,8 @@ public sealed partial class DeploymentGrain(
             return;
         }
 
-        var views = await ReadFleetAsync();
+        // Only this deployment's hardware: a held replica asks every lease tick, and the fleet may be large.
+        var views = await fleet.GetManyAsync(State.Replicas.SelectMany(r => r.AcceleratorIds), CancellationToken.None);
         _disrupted.RemoveWhere(id => State.Replicas.Find(r => r.ReplicaId == id) is not { } r
             || r.AcceleratorIds.All(a => views.TryGetValue(a, out var v) && v.State == AcceleratorState.Active));
         var left = State.Replicas.Count(r => r != replica && r.State == ReplicaState.Ready && !_disrupted.Contains(r.ReplicaId) && TakesTurns(r, views));
