@@ -82,8 +82,9 @@ public class OperatorLifecycleTests(FleetClusterFixture cluster)
         var running = (await session.PlaceAsync(Ask(ready.Definition.Name))).Result!;
 
         await DrainAsync(ids: running.AcceleratorId);
-        var draining = await Eventually.Until(() => ViewOf(running.AcceleratorId), v => v!.Drain!.WaitingFor.Any(w => w.Contains("placement(s) still running")),
-            Wait, "the replica to be released, leaving the running placement");
+        var draining = await Eventually.Until(() => ViewOf(running.AcceleratorId),
+            v => v!.Drain!.WaitingFor.All(w => !w.StartsWith("replica ", StringComparison.Ordinal)) && v.Drain.RemainingPlacements == 1,
+            Wait, "the replica to be released (the other one is ready), leaving the running placement");
         var next = (await session.PlaceAsync(Ask(ready.Definition.Name))).Result!;
         await session.CompleteAsync("tenant-a", running.PlacementId, 100, 100);
         var drained = await UntilState(running.AcceleratorId, AcceleratorState.Drained, "the drain to complete once the work finished");
@@ -273,8 +274,9 @@ public class OperatorLifecycleTests(FleetClusterFixture cluster)
         {
             while (!renewing.IsCancellationRequested)
             {
+                // Often: the test cluster's placement lease is one second, and a busy machine delays renewals.
                 await Task.WhenAll(held.Select(h => h.Session.RenewAsync("tenant-a", h.PlacementId)));
-                await Task.Delay(200, CancellationToken.None);
+                await Task.Delay(50, CancellationToken.None);
             }
         });
         var deployment = Grains.GetGrain<IDeploymentGrain>(definition.Name);
@@ -322,7 +324,8 @@ public class OperatorLifecycleTests(FleetClusterFixture cluster)
 
         await deployment.ScaleAsync(0, 0, "op11-scale");
         var retiring = await Eventually.Until(deployment.GetAsync, v => v!.Replicas.Single().State == ReplicaState.Retiring, Wait, "the replica to retire");
-        var refused = (await Grains.GetGrain<ISessionGrain>("op11-new").PlaceAsync(Ask(ready.Definition.Name, dryRun: true))).Result!;
+        var refused = await Eventually.Until(async () => (await Grains.GetGrain<ISessionGrain>("op11-new").PlaceAsync(Ask(ready.Definition.Name, dryRun: true))).Result!,
+            r => !r.Placed, Wait, "routers to stop placing on the retiring replica");
         await session.RenewAsync("tenant-a", running.PlacementId); // still running, still held
         var completed = await session.CompleteAsync("tenant-a", running.PlacementId, 10, 10);
         await Eventually.Until(deployment.GetAsync, v => v!.Replicas.Count == 0, Wait, "the retired replica to be unloaded");
