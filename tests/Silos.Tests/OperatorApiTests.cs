@@ -202,7 +202,7 @@ public sealed class OperatorApiTests(OperatorFleetFixture fixture, ITestOutputHe
         await Plane.Fleet.DrainAcceleratorsAsync(Drain("ops-cut-drain", TimeSpan.FromSeconds(1), target), Plane.Operator);
         var outcomes = await Task.WhenAll(streams).WaitAsync(Wait);
         var drained = await Until(target, AcceleratorState.Drained, "the deadline to end the drain");
-        var moved = await Plane.Placement.PlaceAsync(Turn("ops-cut-a", 100), Plane.Gateway);
+        var moved = await PlaceRetryingAsync(Turn("ops-cut-a", 100)); // as a gateway would, after RESOURCE_EXHAUSTED or UNAVAILABLE
 
         Assert.All(outcomes, o => Assert.Equal(ServeOutcome.CutOver, o));
         Assert.Equal(onTarget.Length, drained.Drain.CutPlacements);
@@ -349,6 +349,18 @@ public sealed class OperatorApiTests(OperatorFleetFixture fixture, ITestOutputHe
         Assert.Equal(AcceleratorState.Registering, registered.Accelerators.Single().State);
         await Plane.Fleet.CordonAcceleratorsAsync(new AcceleratorActionRequest { AcceleratorIds = { "ops-raw-cs3" }, RequestId = "ops-raw-park" }, Plane.Operator);
     }
+
+    private Task<PlaceResponse> PlaceRetryingAsync(PlaceRequest request) => Eventually.Until(async () =>
+    {
+        try
+        {
+            return await Plane.Placement.PlaceAsync(request, Plane.Gateway);
+        }
+        catch (RpcException ex) when (ex.StatusCode is StatusCode.ResourceExhausted or StatusCode.Unavailable)
+        {
+            return null;
+        }
+    }, r => r is not null, Wait, "a placement")!;
 
     // The node that hosts no replica of the large model (it has two replicas on three nodes).
     private async Task<string> SpareNodeAsync()
