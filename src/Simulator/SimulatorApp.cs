@@ -28,20 +28,20 @@ internal static class SimulatorApp
         };
         var policies = new Option<string>("--policy")
         {
-            Description = "Policies to compare, comma-separated: " + string.Join("; ", PolicyCatalog.Names.Select(n => $"{n} ({PolicyCatalog.Descriptions[n]})")) + ". Default: all.",
+            Description = "Policies to compare, comma-separated: " + string.Join("; ", PolicyCatalog.Names.Select(n => $"{n} ({PolicyCatalog.Descriptions[n]})")) + ".",
             DefaultValueFactory = _ => string.Join(",", PolicyCatalog.Names),
         };
-        var timeScale = new Option<double>("--time-scale") { Description = "Arrivals come this many times faster (0.5 = half as fast). Default 1.", DefaultValueFactory = _ => 1 };
-        var loadScale = new Option<double>("--load-scale") { Description = "This many times as many trace requests (0.5 keeps half at random). Default 1.", DefaultValueFactory = _ => 1 };
-        var seed = new Option<int>("--seed") { Description = "Seed of every random choice; the same seed gives the same results. Default 42.", DefaultValueFactory = _ => 42 };
-        var badLines = new Option<string>("--bad-lines") { Description = "skip: report bad trace lines with their line numbers and go on; reject: stop at the first. Default skip.", DefaultValueFactory = _ => "skip" };
+        var timeScale = new Option<double>("--time-scale") { Description = "Arrivals come this many times faster (0.5 = half as fast).", DefaultValueFactory = _ => 1 };
+        var loadScale = new Option<double>("--load-scale") { Description = "This many times as many trace requests (0.5 keeps half at random).", DefaultValueFactory = _ => 1 };
+        var seed = new Option<int>("--seed") { Description = "Seed of every random choice; the same seed gives the same results.", DefaultValueFactory = _ => 42 };
+        var badLines = new Option<string>("--bad-lines") { Description = "skip: report bad trace lines with their line numbers and go on; reject: stop at the first.", DefaultValueFactory = _ => "skip" };
         badLines.AcceptOnlyFromAmong("skip", "reject");
         var faults = new Option<string[]>("--fault") { Description = "A fault, repeatable: drain:TARGET@SECONDS or lose:TARGET@SECONDS; TARGET is an accelerator id or pool=NAME." };
-        var output = new Option<string>("--out") { Description = "Folder for results.json and the charts (created). Default sim-out.", DefaultValueFactory = _ => "sim-out" };
-        var bucket = new Option<double>("--bucket") { Description = "Seconds per point of the utilisation series. Default 60.", DefaultValueFactory = _ => 60 };
+        var output = new Option<string>("--out") { Description = "Folder for results.json and the charts (created).", DefaultValueFactory = _ => "sim-out" };
+        var bucket = new Option<double>("--bucket") { Description = "Seconds per point of the utilisation series.", DefaultValueFactory = _ => 60 };
         var arrivals = new Option<string>("--arrivals")
         {
-            Description = "trace: arrivals when the trace says (its bursts included); poisson: a Poisson process of the trace's mean rate, each request keeping its sizes. Default trace.",
+            Description = "trace: arrivals when the trace says (its bursts included); poisson: a Poisson process of the trace's mean rate, each request keeping its sizes.",
             DefaultValueFactory = _ => "trace",
         };
         arrivals.AcceptOnlyFromAmong("trace", "poisson");

@@ -94,7 +94,6 @@ internal sealed class Workload
             }).ToArray();
         }
 
-        var start = arrivals.Count;
         foreach (var record in records)
         {
             var copies = (int)scaling.LoadScale + (random.NextDouble() < scaling.LoadScale - Math.Floor(scaling.LoadScale) ? 1 : 0);
@@ -103,7 +102,7 @@ internal sealed class Workload
                 // Copies land a little apart, as independent users would.
                 var at = (record.Seconds + (c == 0 ? 0 : random.NextDouble())) / scaling.TimeScale;
                 var longJob = record.OutputTokens > LatencyClassResolver.LongHorizonOutputTokens;
-                var id = start + arrivals.Count;
+                var id = arrivals.Count;
                 arrivals.Add(new SimRequest(id, at, $"{source}-{id}", source, record.PromptTokens, record.OutputTokens, record.PrefixBlocks,
                     longJob ? LatencyClass.LongHorizon : LatencyClass.Interactive,
                     longJob ? fleet.LongHorizonDeployment : fleet.InteractiveDeployment, source));
