@@ -60,6 +60,21 @@ public sealed class SimulatorAppTests : IDisposable
     }
 
     [Fact]
+    public async Task Refusals_are_listed_by_reason_and_a_fault_is_reported()
+    {
+        var fleet = Write("fleet.json", TestFleets.Fleet);
+
+        var (code, stdout, stderr) = await Run("--fleet", fleet, "--workload", "agentic:jobs=3,turns=2-3,within=10", "--policy", "project",
+            "--fault", "lose:pool=gpu@0", "--out", Path.Combine(_dir, "out"));
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains("refused, by reason:", stdout);
+        Assert.Contains("no_ready_replica 3", stdout); // every job's first turn finds the GPU pool gone, and the job stops
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "out", "results.json")));
+        Assert.StartsWith("lose:pool=gpu@0 hit 5 replica(s)", json.RootElement.GetProperty("results")[0].GetProperty("faults")[0].GetString());
+    }
+
+    [Fact]
     public async Task Bad_arguments_are_refused_with_exit_code_2_and_each_named()
     {
         var fleet = Write("fleet.json", TestFleets.Fleet);

@@ -38,6 +38,17 @@ internal static class ReportWriter
         {
             output.WriteLine(string.Join("  ", row.Select((c, i) => i == 0 ? c.PadRight(widths[i]) : c.PadLeft(widths[i]))));
         }
+
+        var refusals = runs.Where(r => r.Refused > 0).ToArray();
+        if (refusals.Length > 0)
+        {
+            output.WriteLine();
+            output.WriteLine("refused, by reason:");
+            foreach (var run in refusals)
+            {
+                output.WriteLine($"  {run.Policy.PadRight(widths[0])}  {string.Join(", ", run.RefusedByReason.Select(p => $"{p.Key} {p.Value.ToString("N0", CultureInfo.InvariantCulture)}"))}");
+            }
+        }
     }
 
     /// <summary>Writes every run to <paramref name="path"/> as JSON.</summary>
