@@ -8,8 +8,8 @@ namespace ControlPlane.Simulator.Workloads;
 /// <param name="TimeScale">Arrivals come this many times faster (2 halves every gap).</param>
 /// <param name="LoadScale">This many times as many trace requests (each kept, or copied with a small time jitter, at random).</param>
 /// <param name="Poisson">
-/// Replace the trace's arrival times by a Poisson process of the same mean rate over the same span, keeping
-/// each request's sizes: the trace's load without its bursts.
+/// Replace the arrival times (after load scaling) by a Poisson process of the same mean rate over the same
+/// span, keeping each request's sizes: the trace's load without its bursts, and without copies arriving together.
 /// </param>
 internal readonly record struct Scaling(double TimeScale, double LoadScale, bool Poisson = false);
 
@@ -82,31 +82,38 @@ internal sealed class Workload
 
     private static void AddTrace(List<SimRequest> arrivals, IReadOnlyList<TraceRecord> records, string source, SimFleet fleet, Scaling scaling, Random random)
     {
-        if (scaling.Poisson && records.Count > 1)
-        {
-            var span = records[^1].Seconds;
-            var rate = records.Count / Math.Max(span, 1e-9);
-            var t = 0.0;
-            records = records.Select(r =>
-            {
-                t += -Math.Log(1 - random.NextDouble()) / rate;
-                return r with { Seconds = t };
-            }).ToArray();
-        }
-
+        var span = records.Count == 0 ? 0 : records[^1].Seconds;
+        var scaled = new List<TraceRecord>();
         foreach (var record in records)
         {
             var copies = (int)scaling.LoadScale + (random.NextDouble() < scaling.LoadScale - Math.Floor(scaling.LoadScale) ? 1 : 0);
             for (var c = 0; c < copies; c++)
             {
                 // Copies land a little apart, as independent users would.
-                var at = (record.Seconds + (c == 0 ? 0 : random.NextDouble())) / scaling.TimeScale;
-                var longJob = record.OutputTokens > LatencyClassResolver.LongHorizonOutputTokens;
-                var id = arrivals.Count;
-                arrivals.Add(new SimRequest(id, at, $"{source}-{id}", source, record.PromptTokens, record.OutputTokens, record.PrefixBlocks,
-                    longJob ? LatencyClass.LongHorizon : LatencyClass.Interactive,
-                    longJob ? fleet.LongHorizonDeployment : fleet.InteractiveDeployment, source));
+                scaled.Add(record with { Seconds = record.Seconds + (c == 0 ? 0 : random.NextDouble()) });
             }
+        }
+
+        if (scaling.Poisson && scaled.Count > 1)
+        {
+            // Every request, copies included, arrives independently at the scaled mean rate: no bursts at all.
+            scaled.Sort((a, b) => a.Seconds.CompareTo(b.Seconds));
+            var rate = scaled.Count / Math.Max(span, 1e-9);
+            var t = 0.0;
+            for (var i = 0; i < scaled.Count; i++)
+            {
+                t += -Math.Log(1 - random.NextDouble()) / rate;
+                scaled[i] = scaled[i] with { Seconds = t };
+            }
+        }
+
+        foreach (var record in scaled)
+        {
+            var longJob = record.OutputTokens > LatencyClassResolver.LongHorizonOutputTokens;
+            var id = arrivals.Count;
+            arrivals.Add(new SimRequest(id, record.Seconds / scaling.TimeScale, $"{source}-{id}", source, record.PromptTokens, record.OutputTokens, record.PrefixBlocks,
+                longJob ? LatencyClass.LongHorizon : LatencyClass.Interactive,
+                longJob ? fleet.LongHorizonDeployment : fleet.InteractiveDeployment, source));
         }
     }
 }
