@@ -1,7 +1,10 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using ControlPlane.Contracts.V1;
 using ControlPlane.Silos.Hosting;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -43,6 +46,47 @@ internal static class BenchHosts
         await app.StartAsync();
         var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         return (app, address);
+    }
+
+    /// <summary>
+    /// Declares the benchmarks' fast coding model (32B, on wafers, 8,192-token context) once the simulated
+    /// fleet accepts it, and waits until <paramref name="replicas"/> replicas are ready (60 s at most).
+    /// </summary>
+    public static async Task DeclareFastCoderAsync(DeploymentService.DeploymentServiceClient client, Metadata headers, string name, int replicas, int minReplicas)
+    {
+        var deployment = new Deployment
+        {
+            Name = name, Model = "fast-coder-32b", Parameters = 32_000_000_000, Layers = 64, Precision = Precision.Bf16, KvBytesPerToken = 262_144,
+            ContextWindowTokens = 8_192, AllowedClasses = { HardwareClass.WaferScale }, DesiredReplicas = replicas, MinReplicas = minReplicas,
+            Slo = new ServiceLevelObjective
+            {
+                TimeToFirstToken = Duration.FromTimeSpan(TimeSpan.FromSeconds(1)), MinTokensPerSecond = 100, LongHorizonCompletion = Duration.FromTimeSpan(TimeSpan.FromMinutes(30)),
+            },
+            DefaultLatencyClass = LatencyClass.Interactive,
+        };
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            try
+            {
+                await client.CreateDeploymentAsync(new CreateDeploymentRequest { RequestId = "bench-create", Deployment = deployment }, headers);
+                break;
+            }
+            catch (RpcException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200); // the fleet is still registering
+            }
+        }
+
+        while ((await client.GetDeploymentAsync(new GetDeploymentRequest { Name = name }, headers)).ReadyReplicas < replicas)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{name} did not get {replicas} ready replicas within 60 s");
+            }
+
+            await Task.Delay(100);
+        }
     }
 
     /// <summary>The integer after <paramref name="name"/> on the command line, or <paramref name="fallback"/>.</summary>

@@ -51,7 +51,7 @@ internal static class DrainBenchmark
         var gatewayHeaders = new Metadata { { "authorization", $"Bearer {tokens.Issue(CallerRole.Gateway, "bench")}" } };
         var fleetClient = new FleetService.FleetServiceClient(channel);
         var deployments = new DeploymentService.DeploymentServiceClient(channel);
-        await DeclareAsync(deployments, operatorHeaders);
+        await BenchHosts.DeclareFastCoderAsync(deployments, operatorHeaders, Deployment, replicas: 3, minReplicas: 2);
         Console.WriteLine("fleet registered, fast-coder has 3 ready replicas");
 
         var load = new SessionLoad(new PlacementService.PlacementServiceClient(channel), gatewayHeaders, fleet, outputTokens);
@@ -134,43 +134,6 @@ internal static class DrainBenchmark
             }
 
             await Task.Delay(50);
-        }
-    }
-
-    private static async Task DeclareAsync(DeploymentService.DeploymentServiceClient client, Metadata headers)
-    {
-        var deployment = new Deployment
-        {
-            Name = Deployment, Model = "fast-coder-32b", Parameters = 32_000_000_000, Layers = 64, Precision = Precision.Bf16, KvBytesPerToken = 262_144,
-            ContextWindowTokens = 8_192, AllowedClasses = { HardwareClass.WaferScale }, DesiredReplicas = 3, MinReplicas = 2,
-            Slo = new ServiceLevelObjective
-            {
-                TimeToFirstToken = Duration.FromTimeSpan(TimeSpan.FromSeconds(1)), MinTokensPerSecond = 100, LongHorizonCompletion = Duration.FromTimeSpan(TimeSpan.FromMinutes(30)),
-            },
-            DefaultLatencyClass = LatencyClass.Interactive,
-        };
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            try
-            {
-                await client.CreateDeploymentAsync(new CreateDeploymentRequest { RequestId = "bench-create", Deployment = deployment }, headers);
-                break;
-            }
-            catch (RpcException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(200); // the fleet is still registering
-            }
-        }
-
-        while ((await client.GetDeploymentAsync(new GetDeploymentRequest { Name = Deployment }, headers)).ReadyReplicas < 3)
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("fast-coder did not get 3 ready replicas within 60 s");
-            }
-
-            await Task.Delay(100);
         }
     }
 

@@ -56,7 +56,7 @@ internal static class PlacementBenchmark
         using var bareChannel = GrpcChannel.ForAddress(bareAddress, new GrpcChannelOptions { HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true } });
         var operatorHeaders = new Metadata { { "authorization", $"Bearer {tokens.Issue(CallerRole.Operator, "bench")}" } };
         var gateway = new Metadata { { "authorization", $"Bearer {tokens.Issue(CallerRole.Gateway, "bench")}" } };
-        await DeclareAsync(channel, operatorHeaders, replicas: 16);
+        await BenchHosts.DeclareFastCoderAsync(new DeploymentService.DeploymentServiceClient(channel), operatorHeaders, Deployment, replicas: 16, minReplicas: 1);
         Console.WriteLine("fleet registered, fast-coder has 16 ready replicas");
 
         if (args.Contains("--profile"))
@@ -323,43 +323,5 @@ internal static class PlacementBenchmark
             await call.RequestStream.CompleteAsync();
         })));
         return cycles;
-    }
-
-    private static async Task DeclareAsync(GrpcChannel channel, Metadata headers, int replicas)
-    {
-        var client = new DeploymentService.DeploymentServiceClient(channel);
-        var deployment = new Deployment
-        {
-            Name = Deployment, Model = "fast-coder-32b", Parameters = 32_000_000_000, Layers = 64, Precision = Precision.Bf16, KvBytesPerToken = 262_144,
-            ContextWindowTokens = 8_192, AllowedClasses = { HardwareClass.WaferScale }, DesiredReplicas = replicas, MinReplicas = 1,
-            Slo = new ServiceLevelObjective
-            {
-                TimeToFirstToken = Duration.FromTimeSpan(TimeSpan.FromSeconds(1)), MinTokensPerSecond = 100, LongHorizonCompletion = Duration.FromTimeSpan(TimeSpan.FromMinutes(30)),
-            },
-            DefaultLatencyClass = LatencyClass.Interactive,
-        };
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            try
-            {
-                await client.CreateDeploymentAsync(new CreateDeploymentRequest { RequestId = "bench-create", Deployment = deployment }, headers);
-                break;
-            }
-            catch (RpcException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(200);
-            }
-        }
-
-        while ((await client.GetDeploymentAsync(new GetDeploymentRequest { Name = Deployment }, headers)).ReadyReplicas < replicas)
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("the benchmark's replicas did not become ready within 60 s");
-            }
-
-            await Task.Delay(200);
-        }
     }
 }
