@@ -160,7 +160,7 @@ internal static class SimulatorApp
         foreach (var name in names)
         {
             var clock = Stopwatch.StartNew();
-            var setup = PolicyCatalog.Create(name, file, catalogue, model, seed);
+            var setup = PolicyCatalog.Create(name, file, fleet, catalogue, model, seed);
             var result = new FleetSimulation(setup.Fleet, setup.Policy, options, setup.RoutingSpec).Run(workload);
             results.Add(result);
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -22,7 +22,7 @@ public class SimulationTests
 
     private static RunResult Run(string policy, Workload workload, int seed = 1, SimulationOptions? options = null)
     {
-        var setup = PolicyCatalog.Create(policy, TestFleets.File(), HardwareCatalogue.Default, PerformanceModel.Default, seed);
+        var setup = PolicyCatalog.Create(policy, TestFleets.File(), TestFleets.Build(), HardwareCatalogue.Default, PerformanceModel.Default, seed);
         return new FleetSimulation(setup.Fleet, setup.Policy, options ?? new SimulationOptions(), setup.RoutingSpec).Run(workload);
     }
 
@@ -71,7 +71,7 @@ public class SimulationTests
         var meanService = service.Average();
         var rate = 0.7 / meanService;
         var requests = TestFleets.Poisson(40_000, rate, 50, 100, "one", seed: 11);
-        var policy = PolicyCatalog.Create("project", TestFleets.File(), HardwareCatalogue.Default, PerformanceModel.Default, 1).Policy;
+        var policy = PolicyCatalog.Create("project", TestFleets.File(), TestFleets.Build(), HardwareCatalogue.Default, PerformanceModel.Default, 1).Policy;
 
         var result = new FleetSimulation(fleet, policy, new SimulationOptions { InteractiveMaxWaitSeconds = 1e9 }).Run(Workload.FromParts(requests, []));
 

@@ -26,11 +26,12 @@ internal static class PolicyCatalog
         ["wafer-first"] = "the project's engine sending everything a deployment may run on wafers to wafers, never spilling to GPUs",
     };
 
-    /// <summary>Sets up <paramref name="name"/> for <paramref name="file"/>; <paramref name="seed"/> drives its randomness.</summary>
-    public static PolicySetup Create(string name, FleetFile file, HardwareCatalogue catalogue, PerformanceModel model, int seed)
-    {
-        var fleet = SimFleet.Build(file, catalogue, model);
-        return name switch
+    /// <summary>
+    /// Sets up <paramref name="name"/> on <paramref name="fleet"/> (built from <paramref name="file"/>, and immutable, so
+    /// every policy shares it; gpu-only builds its own variant); <paramref name="seed"/> drives its randomness.
+    /// </summary>
+    public static PolicySetup Create(string name, FleetFile file, SimFleet fleet, HardwareCatalogue catalogue, PerformanceModel model, int seed) =>
+        name switch
         {
             "project" => new(Project(name, seed), fleet, null),
             "round-robin" => new(new RoundRobinPolicy(), fleet, null),
@@ -40,7 +41,6 @@ internal static class PolicyCatalog
             "wafer-first" => new(Project(name, seed), fleet, Only(HardwareClass.WaferScale)),
             _ => throw new ArgumentException($"unknown policy '{name}'; known: {string.Join(", ", Names)}", nameof(name)),
         };
-    }
 
     private static ProjectPolicy Project(string name, int seed) =>
         new(name, new PlacementEngine(PlacementPipeline.Default(), new PlacementEngineOptions(), new Random(seed)));
