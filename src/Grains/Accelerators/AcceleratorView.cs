@@ -30,6 +30,13 @@ public sealed record AcceleratorView(
     /// <summary>Whether new work and new replicas may land here.</summary>
     public bool Schedulable => State == AcceleratorState.Active;
 
+    /// <summary>
+    /// Whether <paramref name="replicaId"/> still takes turns here: the accelerator is active, or draining with
+    /// the replica held by its deployment's disruption budget (then only for the sessions already on it).
+    /// </summary>
+    public bool TakesTurnsOf(string replicaId) =>
+        Schedulable || (State == AcceleratorState.Draining && Replicas.Any(l => l.ReplicaId == replicaId && l.Held));
+
     /// <summary>The accelerator's id.</summary>
     public string AcceleratorId => Registration.AcceleratorId;
 }

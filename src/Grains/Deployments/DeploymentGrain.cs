@@ -472,8 +472,7 @@ public sealed partial class DeploymentGrain(
 
     // Ready replicas that still take turns: on active accelerators, or held on draining ones.
     private static bool TakesTurns(ReplicaRecord replica, IReadOnlyDictionary<string, AcceleratorView> views) =>
-        replica.AcceleratorIds.All(id => views.TryGetValue(id, out var view)
-            && (view.State == AcceleratorState.Active || (view.State == AcceleratorState.Draining && view.Replicas.Any(l => l.ReplicaId == replica.ReplicaId && l.Held))));
+        replica.AcceleratorIds.All(id => views.TryGetValue(id, out var view) && view.TakesTurnsOf(replica.ReplicaId));
 
     private static ReplicaLoad LoadOf(ReplicaRecord replica, IReadOnlyDictionary<string, AcceleratorView> views) =>
         views.TryGetValue(replica.AcceleratorIds[0], out var view) && view.Replicas.FirstOrDefault(l => l.ReplicaId == replica.ReplicaId) is { } load

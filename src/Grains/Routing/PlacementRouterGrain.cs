@@ -196,8 +196,7 @@ public sealed class PlacementRouterGrain(
                 routable.Endpoint = replica.Endpoint;
                 var views = replica.AcceleratorIds.Select(id => accelerators.GetValueOrDefault(id)).ToArray();
                 routable.Schedulable = views.All(v => v is { Schedulable: true });
-                routable.HeldForSessions = !routable.Schedulable && views.All(v => v is not null
-                    && (v.Schedulable || (v.State == AcceleratorState.Draining && v.Replicas.Any(l => l.ReplicaId == replica.ReplicaId && l.Held))));
+                routable.HeldForSessions = !routable.Schedulable && views.All(v => v is not null && v.TakesTurnsOf(replica.ReplicaId));
                 routable.Healthy = views.All(v => v is not null && v.Telemetry.Health != HealthStatus.Unhealthy);
                 var load = views[0]?.Replicas.FirstOrDefault(l => l.ReplicaId == replica.ReplicaId);
                 if (load is not null)
