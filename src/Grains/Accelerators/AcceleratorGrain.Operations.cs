@@ -207,14 +207,7 @@ public sealed partial class AcceleratorGrain
         if (Record.Lifecycle is { State: AcceleratorState.Lost, HeldState: AcceleratorState.Draining } && drain.Deadline is { } lostDeadline && now >= lostDeadline)
         {
             // The node is gone and the deadline passed: nothing can finish any more. It returns Drained.
-            drain.CutOver = true;
-            drain.CutPlacements = _reservations.Count;
-            foreach (var placementId in _reservations.Keys.ToArray())
-            {
-                Release(placementId);
-            }
-
-            drain.Released.UnionWith(Record.Hosted.Keys);
+            CutRemainingWork(drain);
             drain.CompletedAt = now;
             Record.Lifecycle = Record.Lifecycle with { HeldState = AcceleratorState.Drained };
             await record.WriteStateAsync();
@@ -266,6 +259,15 @@ public sealed partial class AcceleratorGrain
     // gone at their next turn and are placed elsewhere; the agent ends the streams.
     private async Task CutOverAsync(DrainRecord drain, DateTimeOffset now)
     {
+        CutRemainingWork(drain);
+        var reason = $"drain deadline passed: {drain.CutPlacements} placement(s) cut over";
+        SendToAgent(NodeCommandKind.StopWork, reason);
+        await CompleteDrainAsync(drain, now, reason);
+    }
+
+    // Drops every placement still holding a slot and releases every replica: the deadline overrides budgets.
+    private void CutRemainingWork(DrainRecord drain)
+    {
         drain.CutOver = true;
         drain.CutPlacements = _reservations.Count;
         foreach (var placementId in _reservations.Keys.ToArray())
@@ -275,9 +277,6 @@ public sealed partial class AcceleratorGrain
 
         drain.Released.UnionWith(Record.Hosted.Keys);
         drain.Held.Clear();
-        var reason = $"drain deadline passed: {drain.CutPlacements} placement(s) cut over";
-        SendToAgent(NodeCommandKind.StopWork, reason);
-        await CompleteDrainAsync(drain, now, reason);
     }
 
     private async Task CompleteDrainAsync(DrainRecord drain, DateTimeOffset now, string reason)
