@@ -12,24 +12,25 @@ namespace ControlPlane.Bench;
 // occupancy: each decision reserves its winner and releases the oldest reservation, so load neither
 // drains nor fills. 80% interactive turns, 20% long-horizon jobs, a quarter of them with a sticky replica.
 //
-//   dotnet run -c Release --project bench/ControlPlane.Bench -- engine [--seconds 2] [--rounds 3]
+//   dotnet run -c Release --project bench/ControlPlane.Bench -- engine [--seconds 2] [--rounds 3] [--fleets 1000,10000,100000]
+//
+// The first fleet size is the baseline the others are compared with.
 internal static class EngineBenchmark
 {
-    private static readonly int[] FleetSizes = [1_000, 10_000, 100_000];
-
     public static int Run(string[] args)
     {
         var seconds = BenchHosts.Arg(args, "--seconds", 2);
         var rounds = BenchHosts.Arg(args, "--rounds", 3);
-        if (seconds < 1 || rounds < 1)
+        var fleetSizes = FleetSizes(args);
+        if (seconds < 1 || rounds < 1 || fleetSizes is null)
         {
-            Console.Error.WriteLine("usage: ControlPlane.Bench engine [--seconds N>=1] [--rounds N>=1]");
+            Console.Error.WriteLine("usage: ControlPlane.Bench engine [--seconds N>=1] [--rounds N>=1] [--fleets N,N,... (each 2..1000000; the first is the baseline)]");
             return 2;
         }
 
         Console.WriteLine($"engine alone, one thread: {rounds} round(s) of {seconds}s per fleet size, rounds interleaved across sizes");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, server GC {System.Runtime.GCSettings.IsServerGC}, .NET {Environment.Version}");
-        var fleets = FleetSizes.Select(n => new Fleet(n)).ToArray();
+        var fleets = fleetSizes.Select(n => new Fleet(n)).ToArray();
         foreach (var fleet in fleets)
         {
             fleet.Measure(TimeSpan.FromSeconds(1)); // warm-up: tiered JIT
@@ -48,8 +49,8 @@ internal static class EngineBenchmark
 
         Console.WriteLine();
         Console.WriteLine($"{"accelerators",12}  {"median decisions/s",18}  {"ns/decision",11}  {"vs 1k",6}");
-        var baseline = Median(results[FleetSizes[0]].Select(r => r.Rate));
-        foreach (var size in FleetSizes)
+        var baseline = Median(results[fleetSizes[0]].Select(r => r.Rate));
+        foreach (var size in fleetSizes)
         {
             var median = Median(results[size].Select(r => r.Rate));
             Console.WriteLine($"{size,12:N0}  {median,18:N0}  {1e9 / median,11:F0}  {baseline / median,5:F2}x");
@@ -57,6 +58,19 @@ internal static class EngineBenchmark
 
         Console.WriteLine("targets: >= 1,000,000 decisions/s; per-decision cost at 100k within 1.5x of 1k");
         return 0;
+    }
+
+    private static int[]? FleetSizes(string[] args)
+    {
+        var i = Array.IndexOf(args, "--fleets");
+        if (i < 0)
+        {
+            return [1_000, 10_000, 100_000];
+        }
+
+        var sizes = i + 1 < args.Length ? args[i + 1].Split(',') : [];
+        var parsed = sizes.Select(t => int.TryParse(t, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 0).ToArray();
+        return parsed.Length > 0 && parsed.All(n => n is >= 2 and <= 1_000_000) && parsed.Distinct().Count() == parsed.Length ? parsed : null;
     }
 
     private static double Median(IEnumerable<double> values)
@@ -71,7 +85,7 @@ internal static class EngineBenchmark
         private readonly DeploymentRoutes _routes;
         private readonly PlacementEngine _engine = new(PlacementPipeline.Default(), new PlacementEngineOptions(), new Random(42));
         private readonly PlacementRequest[] _requests;
-        private readonly Queue<RoutableReplica> _held = new();
+        private readonly Queue<RankedCandidate> _held = new();
 
         public Fleet(int accelerators)
         {
@@ -131,9 +145,9 @@ internal static class EngineBenchmark
         private void Step(int i, bool release)
         {
             var decision = _engine.Decide(_requests[i & (_requests.Length - 1)], _routes);
-            if (decision.Outcome == PlacementOutcome.Placed && _routes.TryReserve(decision.Ranked[0].Replica))
+            if (decision.Outcome == PlacementOutcome.Placed && _routes.TryReserve(decision.Ranked[0]))
             {
-                _held.Enqueue(decision.Ranked[0].Replica);
+                _held.Enqueue(decision.Ranked[0]);
             }
 
             if (release && _held.Count > 0)

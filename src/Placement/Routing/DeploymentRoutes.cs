@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ControlPlane.Placement.Deployments;
 using ControlPlane.Placement.Hardware;
 
@@ -5,27 +6,31 @@ namespace ControlPlane.Placement.Routing;
 
 /// <summary>
 /// The routing index of one deployment: its replicas by hardware class (the per-deployment, per-pool index
-/// of DESIGN.md §5), by id for sticky sessions, and running slot totals so no decision scans the fleet.
-/// Not thread-safe: one owner mutates it.
+/// of DESIGN.md §5) as tables of rows, by id for sticky sessions, and running slot totals so no decision
+/// scans the fleet. Not thread-safe: one owner mutates it.
 /// </summary>
-public sealed class DeploymentRoutes(DeploymentSpec spec)
+public sealed class DeploymentRoutes
 {
-    private readonly List<RoutableReplica> _wafers = [];
-    private readonly List<RoutableReplica> _gpus = [];
-    private readonly Dictionary<string, RoutableReplica> _byId = new(StringComparer.Ordinal);
+    private readonly ReplicaTable _wafers;
+    private readonly ReplicaTable _gpus;
+    // Ids map straight to rows, so a sticky lookup does not load the replica object on its way.
+    private readonly Dictionary<string, RowAddress> _byId = new(StringComparer.Ordinal);
     private int _waferSlots;
     private int _waferReserved;
 
+    /// <summary>Creates an empty index for <paramref name="spec"/>.</summary>
+    public DeploymentRoutes(DeploymentSpec spec)
+    {
+        Spec = spec;
+        _wafers = new ReplicaTable(this, capacity: 16);
+        _gpus = new ReplicaTable(this, capacity: 16);
+    }
+
     /// <summary>The deployment's spec (replaced when an operator updates it).</summary>
-    public DeploymentSpec Spec { get; set; } = spec;
+    public DeploymentSpec Spec { get; set; }
 
     /// <summary>Every replica, by hardware class.</summary>
-    public IReadOnlyList<RoutableReplica> Replicas(HardwareClass hardwareClass) =>
-        hardwareClass == HardwareClass.WaferScale ? _wafers : _gpus;
-
-    /// <summary>Every replica of a class as a span, for the hot path (valid until the next change).</summary>
-    internal ReadOnlySpan<RoutableReplica> ReplicaSpan(HardwareClass hardwareClass) =>
-        System.Runtime.InteropServices.CollectionsMarshal.AsSpan(hardwareClass == HardwareClass.WaferScale ? _wafers : _gpus);
+    public IReadOnlyList<RoutableReplica> Replicas(HardwareClass hardwareClass) => Table(hardwareClass);
 
     /// <summary>How many replicas the index holds.</summary>
     public int Count => _byId.Count;
@@ -33,16 +38,40 @@ public sealed class DeploymentRoutes(DeploymentSpec spec)
     /// <summary>Share of wafer slots reserved, 0..1 (0 when the deployment has no wafer replicas).</summary>
     public double WaferUtilization => _waferSlots == 0 ? 0 : (double)_waferReserved / _waferSlots;
 
-    /// <summary>Looks a replica up by id.</summary>
-    public bool TryGet(string replicaId, out RoutableReplica replica) => _byId.TryGetValue(replicaId, out replica!);
+    /// <summary>The table of one hardware class, for the hot path.</summary>
+    internal ReplicaTable Table(HardwareClass hardwareClass) => hardwareClass == HardwareClass.WaferScale ? _wafers : _gpus;
 
-    /// <summary>Adds a replica, or replaces the one with its id (keeping none of the old one's counters).</summary>
+    /// <summary>Looks a replica up by id.</summary>
+    public bool TryGet(string replicaId, out RoutableReplica replica)
+    {
+        if (_byId.TryGetValue(replicaId, out var address))
+        {
+            replica = address.Table.RowAt(address.Index).Replica;
+            return true;
+        }
+
+        replica = null!;
+        return false;
+    }
+
+    /// <summary>Looks a replica's row up by id.</summary>
+    internal bool TryGetRow(string replicaId, out RowAddress address) => _byId.TryGetValue(replicaId, out address);
+
+    /// <summary>
+    /// Adds a replica, or replaces the one with its id (keeping none of the old one's counters). The replica
+    /// keeps the live fields it was given; it must not belong to another index.
+    /// </summary>
     public void Upsert(RoutableReplica replica)
     {
         ArgumentNullException.ThrowIfNull(replica);
+        if (replica.Table.Owner is { } owner && !ReferenceEquals(owner, this))
+        {
+            throw new InvalidOperationException($"replica '{replica.ReplicaId}' already belongs to another routing index; create one object per index");
+        }
+
         Remove(replica.ReplicaId);
-        _byId.Add(replica.ReplicaId, replica);
-        (replica.Class == HardwareClass.WaferScale ? _wafers : _gpus).Add(replica);
+        var table = Table(replica.Class);
+        _byId.Add(replica.ReplicaId, new RowAddress(table, table.Add(replica, replica.State)));
         if (replica.Class == HardwareClass.WaferScale)
         {
             _waferSlots += replica.Slots;
@@ -50,22 +79,25 @@ public sealed class DeploymentRoutes(DeploymentSpec spec)
         }
     }
 
-    /// <summary>Removes a replica; false when the id is unknown.</summary>
+    /// <summary>Removes a replica; false when the id is unknown. The removed object keeps its last live fields.</summary>
     public bool Remove(string replicaId)
     {
-        if (!_byId.Remove(replicaId, out var old))
+        if (!_byId.Remove(replicaId, out var address))
         {
             return false;
         }
 
-        var list = old.Class == HardwareClass.WaferScale ? _wafers : _gpus;
-        var index = list.IndexOf(old);
-        list[index] = list[^1]; // order does not matter; sampling is random
-        list.RemoveAt(list.Count - 1);
+        var old = address.Table.RowAt(address.Index).Replica;
         if (old.Class == HardwareClass.WaferScale)
         {
             _waferSlots -= old.Slots;
             _waferReserved -= old.ActiveStreams;
+        }
+
+        old.Detach();
+        if (address.Table.RemoveAt(address.Index) is { } moved)
+        {
+            _byId[moved.ReplicaId] = address;
         }
 
         return true;
@@ -74,32 +106,94 @@ public sealed class DeploymentRoutes(DeploymentSpec spec)
     /// <summary>Sets a replica's reserved slots (from its accelerator's authoritative count).</summary>
     public void SetActiveStreams(RoutableReplica replica, int activeStreams)
     {
-        if (replica.Class == HardwareClass.WaferScale)
+        ArgumentNullException.ThrowIfNull(replica);
+        ref var row = ref replica.State;
+        if (row.Class == HardwareClass.WaferScale && ReferenceEquals(replica.Table.Owner, this))
         {
-            _waferReserved += activeStreams - replica.ActiveStreams;
+            _waferReserved += activeStreams - row.ActiveStreams;
         }
 
-        replica.ActiveStreams = activeStreams;
+        row.ActiveStreams = activeStreams;
     }
 
     /// <summary>Reserves one slot locally when one is free.</summary>
     public bool TryReserve(RoutableReplica replica)
     {
-        if (replica.FreeSlots <= 0)
+        ArgumentNullException.ThrowIfNull(replica);
+        if (replica.State.FreeSlots <= 0)
         {
             return false;
         }
 
-        SetActiveStreams(replica, replica.ActiveStreams + 1);
+        SetActiveStreams(replica, replica.State.ActiveStreams + 1);
         return true;
+    }
+
+    /// <summary>
+    /// Reserves one slot on a decision's candidate when one is free. Same as <see cref="TryReserve(RoutableReplica)"/>,
+    /// but goes straight to the row the engine just read (hot in cache) instead of through the replica object.
+    /// </summary>
+    public bool TryReserve(in RankedCandidate candidate)
+    {
+        ref var row = ref RowOf(candidate);
+        if (Unsafe.IsNullRef(ref row))
+        {
+            return TryReserve(candidate.Replica);
+        }
+
+        if (row.FreeSlots <= 0)
+        {
+            return false;
+        }
+
+        AddReserved(ref row, +1);
+        return true;
+    }
+
+    /// <summary>Releases one slot reserved through <see cref="TryReserve(in RankedCandidate)"/>.</summary>
+    public void Release(in RankedCandidate candidate)
+    {
+        ref var row = ref RowOf(candidate);
+        if (Unsafe.IsNullRef(ref row))
+        {
+            Release(candidate.Replica);
+        }
+        else if (row.ActiveStreams > 0)
+        {
+            AddReserved(ref row, -1);
+        }
     }
 
     /// <summary>Releases one locally reserved slot.</summary>
     public void Release(RoutableReplica replica)
     {
-        if (replica.ActiveStreams > 0)
+        ArgumentNullException.ThrowIfNull(replica);
+        if (replica.State.ActiveStreams > 0)
         {
-            SetActiveStreams(replica, replica.ActiveStreams - 1);
+            SetActiveStreams(replica, replica.State.ActiveStreams - 1);
         }
+    }
+
+    // The candidate's row when it is still where the engine saw it (rows move only when a replica is
+    // removed; comparing the reference costs nothing, as it does not load the object).
+    private ref ReplicaRow RowOf(in RankedCandidate candidate)
+    {
+        var (table, index) = (candidate.Row.Table, candidate.Row.Index);
+        if (table is not null && ReferenceEquals(table.Owner, this) && index < table.Count && ReferenceEquals(table.RowAt(index).Replica, candidate.Replica))
+        {
+            return ref table.RowAt(index);
+        }
+
+        return ref Unsafe.NullRef<ReplicaRow>();
+    }
+
+    private void AddReserved(ref ReplicaRow row, int delta)
+    {
+        if (row.Class == HardwareClass.WaferScale)
+        {
+            _waferReserved += delta;
+        }
+
+        row.ActiveStreams += delta;
     }
 }

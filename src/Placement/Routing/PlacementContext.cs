@@ -1,5 +1,6 @@
 using ControlPlane.Placement.Deployments;
 using ControlPlane.Placement.Hardware;
+using ControlPlane.Placement.Performance;
 
 namespace ControlPlane.Placement.Routing;
 
@@ -31,10 +32,13 @@ public readonly record struct PlacementContext(
 public readonly record struct ReplicaPrediction(double TimeToFirstTokenSeconds, double TokensPerSecond, double CompletionSeconds)
 {
     /// <summary>Predicts <paramref name="context"/>'s request on <paramref name="replica"/> with one more stream than now.</summary>
-    public static ReplicaPrediction For(in PlacementContext context, RoutableReplica replica)
+    public static ReplicaPrediction For(in PlacementContext context, RoutableReplica replica) =>
+        For(context, replica.Performance, replica.ActiveStreams);
+
+    /// <summary>Predicts <paramref name="context"/>'s request on a replica of <paramref name="performance"/> already running <paramref name="activeStreams"/>.</summary>
+    public static ReplicaPrediction For(in PlacementContext context, in ReplicaPerformance performance, int activeStreams)
     {
-        var streams = replica.ActiveStreams + 1;
-        var performance = replica.Performance;
+        var streams = activeStreams + 1;
         var tokensPerSecond = performance.TokensPerSecondPerStream(streams);
         var ttft = performance.TimeToFirstTokenSeconds(context.Request.PromptTokens, streams);
         return new ReplicaPrediction(ttft, tokensPerSecond, ttft + Math.Max(0, context.ExpectedOutputTokens - 1) / tokensPerSecond);

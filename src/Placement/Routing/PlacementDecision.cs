@@ -52,7 +52,11 @@ public enum RejectionReason
 /// <param name="Replica">The replica.</param>
 /// <param name="Score">Weighted sum of its scores.</param>
 /// <param name="Prediction">What it is predicted to deliver.</param>
-public readonly record struct RankedCandidate(RoutableReplica Replica, double Score, ReplicaPrediction Prediction);
+public readonly record struct RankedCandidate(RoutableReplica Replica, double Score, ReplicaPrediction Prediction)
+{
+    /// <summary>Where the replica's row was when the engine ranked it: lets a reservation skip the object.</summary>
+    internal RowAddress Row { get; init; }
+}
 
 /// <summary>The result of one placement decision, with why.</summary>
 public sealed class PlacementDecision

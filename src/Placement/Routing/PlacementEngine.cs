@@ -34,7 +34,8 @@ public sealed class PlacementEngine
     private readonly PlacementEngineOptions _options;
     private readonly Random _random;
     private readonly RankedCandidate[] _top;
-    private readonly RoutableReplica?[] _seen;
+    private readonly RowAddress[] _topRows;
+    private readonly RowAddress[] _seen;
     private int _topCount;
     private int _seenCount;
 
@@ -47,7 +48,8 @@ public sealed class PlacementEngine
         ArgumentOutOfRangeException.ThrowIfLessThan(options.SampledPerClass, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Alternatives, 1);
         _top = new RankedCandidate[options.Alternatives];
-        _seen = new RoutableReplica?[2 * options.SampledPerClass + 1];
+        _topRows = new RowAddress[options.Alternatives];
+        _seen = new RowAddress[2 * options.SampledPerClass + 1];
     }
 
     /// <summary>The pipeline in use.</summary>
@@ -80,18 +82,29 @@ public sealed class PlacementEngine
         }
 
         var preferred = PreferredClass(spec, latencyClass);
-        RoutableReplica? stickyReplica = null;
-        if (request.StickyReplicaId is { } sticky && routes.TryGet(sticky, out var found))
+
+        // Draw the preferred class's samples before looking the sticky replica up, so the samples' rows
+        // load while the lookup walks the id index.
+        var preferredTable = routes.Table(preferred);
+        Span<int> samples = stackalloc int[_options.SampledPerClass];
+        samples = samples[..Draw(preferredTable, samples)];
+        var sticky = default(RowAddress);
+        if (request.StickyReplicaId is { } stickyId)
         {
-            stickyReplica = found;
+            routes.TryGetRow(stickyId, out sticky);
         }
 
+        var stickyReplica = sticky.Table?.RowAt(sticky.Index).Replica;
         var context = new PlacementContext(request, spec, latencyClass, output, preferred, routes.WaferUtilization, stickyReplica);
-        var considered = stickyReplica is null ? 0 : Consider(context, stickyReplica, removed);
+        var considered = stickyReplica is null ? 0 : Consider(context, sticky.Table!, sticky.Index, removed);
 
         // The preferred class first; other classes only when it has no room (spillover), since the
         // pool-preference weight outranks what load or headroom could win back for them.
-        considered += Sample(context, routes.ReplicaSpan(preferred), removed);
+        foreach (var index in samples)
+        {
+            considered += Consider(context, preferredTable, index, removed);
+        }
+
         foreach (var hardwareClass in spec.AllowedClasses)
         {
             if (_topCount > 0)
@@ -101,7 +114,7 @@ public sealed class PlacementEngine
 
             if (hardwareClass != preferred)
             {
-                considered += Sample(context, routes.ReplicaSpan(hardwareClass), removed);
+                considered += Sample(context, routes.Table(hardwareClass), removed);
             }
         }
 
@@ -110,12 +123,12 @@ public sealed class PlacementEngine
         {
             // Sampling found nothing: look at everything before saying no, so free capacity is never missed.
             scannedAll = true;
-            considered += ScanAll(context, routes.ReplicaSpan(preferred), removed);
+            considered += ScanAll(context, routes.Table(preferred), removed);
             foreach (var hardwareClass in spec.AllowedClasses)
             {
                 if (hardwareClass != preferred && _topCount == 0)
                 {
-                    considered += ScanAll(context, routes.ReplicaSpan(hardwareClass), removed);
+                    considered += ScanAll(context, routes.Table(hardwareClass), removed);
                 }
             }
         }
@@ -135,9 +148,10 @@ public sealed class PlacementEngine
 
         var ranked = _top.AsSpan(0, _topCount).ToArray();
         var winnerScores = new double[_pipeline.Scorers.Length];
+        ref readonly var winner = ref _topRows[0].Table.RowAt(_topRows[0].Index);
         for (var i = 0; i < winnerScores.Length; i++)
         {
-            winnerScores[i] = _pipeline.Scorers[i].Score(context, ranked[0].Replica, ranked[0].Prediction);
+            winnerScores[i] = _pipeline.Scorers[i].Score(context, winner, ranked[0].Prediction);
         }
 
         return new PlacementDecision(PlacementOutcome.Placed, RejectionReason.None, latencyClass, ranked,
@@ -158,36 +172,48 @@ public sealed class PlacementEngine
         return spec.AllowedClasses[0];
     }
 
-    private int Sample(in PlacementContext context, ReadOnlySpan<RoutableReplica> replicas, int[] removed)
+    private int Sample(in PlacementContext context, ReplicaTable table, int[] removed)
     {
-        var n = replicas.Length;
-        var d = _options.SampledPerClass;
-        if (n <= d)
-        {
-            var count = 0;
-            for (var i = 0; i < n; i++)
-            {
-                count += Consider(context, replicas[i], removed);
-            }
-
-            return count;
-        }
-
-        // d distinct indices: step from a random start by a random stride co-prime enough for small d.
+        Span<int> samples = stackalloc int[_options.SampledPerClass];
         var considered = 0;
-        var start = _random.Next(n);
-        for (var k = 0; k < d; k++)
+        foreach (var index in samples[..Draw(table, samples)])
         {
-            var index = k == 0 ? start : (start + 1 + _random.Next(n - 1)) % n;
-            considered += Consider(context, replicas[index], removed);
+            considered += Consider(context, table, index, removed);
         }
 
         return considered;
     }
 
-    private int ScanAll(in PlacementContext context, ReadOnlySpan<RoutableReplica> replicas, int[] removed)
+    // Up to samples.Length distinct rows: every row of a small table, else a random start and random
+    // offsets from it (distinct for two; close enough for a few). Each is prefetched as it is drawn, so
+    // their cache misses overlap instead of queueing behind each candidate's arithmetic.
+    private int Draw(ReplicaTable table, Span<int> samples)
     {
-        var n = replicas.Length;
+        var n = table.Count;
+        var d = samples.Length;
+        if (n <= d)
+        {
+            for (var i = 0; i < n; i++)
+            {
+                samples[i] = i;
+            }
+
+            return n;
+        }
+
+        var start = _random.Next(n);
+        for (var k = 0; k < d; k++)
+        {
+            samples[k] = k == 0 ? start : (start + 1 + _random.Next(n - 1)) % n;
+            table.Prefetch(samples[k]);
+        }
+
+        return d;
+    }
+
+    private int ScanAll(in PlacementContext context, ReplicaTable table, int[] removed)
+    {
+        var n = table.Count;
         if (n == 0)
         {
             return 0;
@@ -197,17 +223,20 @@ public sealed class PlacementEngine
         var start = _random.Next(n);
         for (var k = 0; k < n && _topCount < _top.Length; k++)
         {
-            considered += Consider(context, replicas[(start + k) % n], removed);
+            considered += Consider(context, table, (start + k) % n, removed);
         }
 
         return considered;
     }
 
-    private int Consider(in PlacementContext context, RoutableReplica replica, int[] removed)
+    // Reads only the candidate's row and its table's shared profile: the replica object itself is not
+    // touched, so a candidate costs one small read however large the fleet.
+    private int Consider(in PlacementContext context, ReplicaTable table, int index, int[] removed)
     {
+        var address = new RowAddress(table, index);
         for (var i = 0; i < _seenCount; i++)
         {
-            if (ReferenceEquals(_seen[i], replica))
+            if (ReferenceEquals(_seen[i].Table, table) && _seen[i].Index == index)
             {
                 return 0;
             }
@@ -215,14 +244,15 @@ public sealed class PlacementEngine
 
         if (_seenCount < _seen.Length)
         {
-            _seen[_seenCount++] = replica;
+            _seen[_seenCount++] = address;
         }
 
-        var prediction = ReplicaPrediction.For(context, replica);
+        ref readonly var row = ref table.RowAt(index);
+        var prediction = ReplicaPrediction.For(context, table.ProfileOf(row), row.ActiveStreams);
         var filters = _pipeline.Filters;
         for (var i = 0; i < filters.Length; i++)
         {
-            if (!filters[i].Admits(context, replica, prediction))
+            if (!filters[i].Admits(context, row, prediction))
             {
                 removed[i]++;
                 return 1;
@@ -232,15 +262,15 @@ public sealed class PlacementEngine
         var score = 0.0;
         foreach (var scorer in _pipeline.Scorers)
         {
-            score += scorer.Weight * scorer.Score(context, replica, prediction);
+            score += scorer.Weight * scorer.Score(context, row, prediction);
         }
 
-        Insert(new RankedCandidate(replica, score, prediction));
+        Insert(new RankedCandidate(row.Replica, score, prediction) { Row = address }, address);
         return 1;
     }
 
     // Keeps the best few, best first: insertion into a tiny sorted array.
-    private void Insert(RankedCandidate candidate)
+    private void Insert(RankedCandidate candidate, RowAddress address)
     {
         var position = _topCount;
         while (position > 0 && _top[position - 1].Score < candidate.Score)
@@ -257,9 +287,11 @@ public sealed class PlacementEngine
         for (var i = last; i > position; i--)
         {
             _top[i] = _top[i - 1];
+            _topRows[i] = _topRows[i - 1];
         }
 
         _top[position] = candidate;
+        _topRows[position] = address;
         _topCount = Math.Min(_topCount + 1, _top.Length);
     }
 
@@ -299,3 +331,6 @@ public sealed class PlacementEngine
     private PlacementExplanation Explain(int[] removed, int considered, bool scannedAll) =>
         new(_pipeline.FilterNames, removed, _pipeline.ScorerNames, [], considered, scannedAll);
 }
+
+/// <summary>Where a candidate's row lives during one decision (rows do not move while the engine decides).</summary>
+internal readonly record struct RowAddress(ReplicaTable Table, int Index);

@@ -7,6 +7,6 @@ public sealed class ContextFitsFilter : PlacementFilter
     public override string Name => "context-fits";
 
     /// <inheritdoc />
-    public override bool Admits(in PlacementContext context, RoutableReplica replica, in ReplicaPrediction prediction) =>
+    public override bool Admits(in PlacementContext context, in ReplicaRow replica, in ReplicaPrediction prediction) =>
         context.ContextTokens <= replica.MaxContextTokens;
 }

@@ -7,5 +7,5 @@ public sealed class FreeSlotFilter : PlacementFilter
     public override string Name => "free-slot";
 
     /// <inheritdoc />
-    public override bool Admits(in PlacementContext context, RoutableReplica replica, in ReplicaPrediction prediction) => replica.FreeSlots > 0;
+    public override bool Admits(in PlacementContext context, in ReplicaRow replica, in ReplicaPrediction prediction) => replica.FreeSlots > 0;
 }

@@ -7,5 +7,5 @@ public sealed class HealthyFilter : PlacementFilter
     public override string Name => "healthy";
 
     /// <inheritdoc />
-    public override bool Admits(in PlacementContext context, RoutableReplica replica, in ReplicaPrediction prediction) => replica.Healthy;
+    public override bool Admits(in PlacementContext context, in ReplicaRow replica, in ReplicaPrediction prediction) => replica.Healthy;
 }

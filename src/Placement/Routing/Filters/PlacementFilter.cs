@@ -10,5 +10,5 @@ public abstract class PlacementFilter
     public abstract string Name { get; }
 
     /// <summary>Whether <paramref name="replica"/> may take the request.</summary>
-    public abstract bool Admits(in PlacementContext context, RoutableReplica replica, in ReplicaPrediction prediction);
+    public abstract bool Admits(in PlacementContext context, in ReplicaRow replica, in ReplicaPrediction prediction);
 }

@@ -7,6 +7,6 @@ public sealed class PoolLimitFilter : PlacementFilter
     public override string Name => "pool-limit";
 
     /// <inheritdoc />
-    public override bool Admits(in PlacementContext context, RoutableReplica replica, in ReplicaPrediction prediction) =>
+    public override bool Admits(in PlacementContext context, in ReplicaRow replica, in ReplicaPrediction prediction) =>
         !context.Request.ExhaustedPools.Contains(replica.Class);
 }

@@ -7,5 +7,5 @@ public sealed class ReplicaReadyFilter : PlacementFilter
     public override string Name => "replica-ready";
 
     /// <inheritdoc />
-    public override bool Admits(in PlacementContext context, RoutableReplica replica, in ReplicaPrediction prediction) => replica.Ready;
+    public override bool Admits(in PlacementContext context, in ReplicaRow replica, in ReplicaPrediction prediction) => replica.Ready;
 }

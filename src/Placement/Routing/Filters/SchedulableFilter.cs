@@ -10,6 +10,6 @@ public sealed class SchedulableFilter : PlacementFilter
     public override string Name => "schedulable";
 
     /// <inheritdoc />
-    public override bool Admits(in PlacementContext context, RoutableReplica replica, in ReplicaPrediction prediction) =>
-        replica.Schedulable || (replica.HeldForSessions && ReferenceEquals(context.StickyReplica, replica));
+    public override bool Admits(in PlacementContext context, in ReplicaRow replica, in ReplicaPrediction prediction) =>
+        replica.Schedulable || (replica.HeldForSessions && ReferenceEquals(context.StickyReplica, replica.Replica));
 }

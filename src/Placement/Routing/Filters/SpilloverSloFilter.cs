@@ -10,6 +10,6 @@ public sealed class SpilloverSloFilter : PlacementFilter
     public override string Name => "spillover-slo";
 
     /// <inheritdoc />
-    public override bool Admits(in PlacementContext context, RoutableReplica replica, in ReplicaPrediction prediction) =>
+    public override bool Admits(in PlacementContext context, in ReplicaRow replica, in ReplicaPrediction prediction) =>
         replica.Class == context.PreferredClass || prediction.MeetsSlo(context);
 }

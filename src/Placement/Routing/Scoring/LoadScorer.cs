@@ -7,7 +7,7 @@ public sealed class LoadScorer(double weight) : PlacementScorer(weight)
     public override string Name => "load";
 
     /// <inheritdoc />
-    public override double Score(in PlacementContext context, RoutableReplica replica, in ReplicaPrediction prediction)
+    public override double Score(in PlacementContext context, in ReplicaRow replica, in ReplicaPrediction prediction)
     {
         var slots = Math.Max(1, replica.Slots);
         var busy = 0.6 * replica.ActiveStreams / slots + 0.2 * replica.KvUtilization + 0.2 * Math.Min(1.0, (double)replica.QueueDepth / slots);

@@ -13,7 +13,7 @@ public sealed class OpportunityCostScorer(double weight) : PlacementScorer(weigh
     public override string Name => "opportunity-cost";
 
     /// <inheritdoc />
-    public override double Score(in PlacementContext context, RoutableReplica replica, in ReplicaPrediction prediction) =>
+    public override double Score(in PlacementContext context, in ReplicaRow replica, in ReplicaPrediction prediction) =>
         context.LatencyClass == LatencyClass.LongHorizon && replica.Class == HardwareClass.WaferScale
             ? 0.5 * (1 - Unit(context.WaferUtilization))
             : 1;

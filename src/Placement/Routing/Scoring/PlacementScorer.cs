@@ -13,7 +13,7 @@ public abstract class PlacementScorer(double weight)
     public double Weight { get; } = weight >= 0 ? weight : throw new ArgumentOutOfRangeException(nameof(weight), weight, "a weight must not be negative");
 
     /// <summary>The score of <paramref name="replica"/> for the request, 0..1.</summary>
-    public abstract double Score(in PlacementContext context, RoutableReplica replica, in ReplicaPrediction prediction);
+    public abstract double Score(in PlacementContext context, in ReplicaRow replica, in ReplicaPrediction prediction);
 
     /// <summary>Clamps to 0..1.</summary>
     protected static double Unit(double value) => value < 0 ? 0 : value > 1 ? 1 : value;

@@ -7,6 +7,6 @@ public sealed class PoolPreferenceScorer(double weight) : PlacementScorer(weight
     public override string Name => "pool-preference";
 
     /// <inheritdoc />
-    public override double Score(in PlacementContext context, RoutableReplica replica, in ReplicaPrediction prediction) =>
+    public override double Score(in PlacementContext context, in ReplicaRow replica, in ReplicaPrediction prediction) =>
         replica.Class == context.PreferredClass ? 1 : 0;
 }

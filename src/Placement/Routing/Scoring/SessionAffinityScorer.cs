@@ -7,6 +7,6 @@ public sealed class SessionAffinityScorer(double weight) : PlacementScorer(weigh
     public override string Name => "session-affinity";
 
     /// <inheritdoc />
-    public override double Score(in PlacementContext context, RoutableReplica replica, in ReplicaPrediction prediction) =>
-        ReferenceEquals(context.StickyReplica, replica) ? 1 : 0;
+    public override double Score(in PlacementContext context, in ReplicaRow replica, in ReplicaPrediction prediction) =>
+        ReferenceEquals(context.StickyReplica, replica.Replica) ? 1 : 0;
 }

@@ -13,7 +13,7 @@ public sealed class SloHeadroomScorer(double weight) : PlacementScorer(weight)
     public override string Name => "slo-headroom";
 
     /// <inheritdoc />
-    public override double Score(in PlacementContext context, RoutableReplica replica, in ReplicaPrediction prediction)
+    public override double Score(in PlacementContext context, in ReplicaRow replica, in ReplicaPrediction prediction)
     {
         var slo = context.Deployment.Slo;
         if (context.LatencyClass == LatencyClass.LongHorizon)
