@@ -18,6 +18,9 @@ namespace ControlPlane.Bench;
 /// <summary>What every benchmark starts: the real silo, a bare gRPC server as its baseline, and its options.</summary>
 internal static class BenchHosts
 {
+    /// <summary>A plan configured with the largest allowance the options accept, for benchmarks that must never hit a limit.</summary>
+    public const string UnlimitedPlan = "bench-unlimited";
+
     /// <summary>The real control plane (Orleans + Kestrel) on free loopback ports, started.</summary>
     public static async Task<WebApplication> StartSiloAsync()
     {
@@ -27,6 +30,7 @@ internal static class BenchHosts
             "--ControlPlane:Endpoints:GrpcPort=0", "--ControlPlane:Endpoints:HttpPort=0",
             $"--ControlPlane:Cluster:SiloPort={ports[0]}", $"--ControlPlane:Cluster:GatewayPort={ports[1]}",
             "--Logging:LogLevel:Default=Warning",
+            $"--ControlPlane:Placement:Plans:{UnlimitedPlan}:WaferTokensPerMinute=1e12", $"--ControlPlane:Placement:Plans:{UnlimitedPlan}:GpuTokensPerMinute=1e12",
         ]);
         await silo.StartAsync();
         return silo;

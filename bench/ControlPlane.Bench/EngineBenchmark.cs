@@ -28,32 +28,43 @@ internal static class EngineBenchmark
             return 2;
         }
 
-        Console.WriteLine($"engine alone, one thread: {rounds} round(s) of {seconds}s per fleet size, rounds interleaved across sizes");
+        Console.WriteLine($"engine alone, one thread: {rounds} round(s) of {seconds}s per fleet size and mode, rounds interleaved across sizes");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, server GC {System.Runtime.GCSettings.IsServerGC}, .NET {Environment.Version}");
+        Console.WriteLine("modes: decide = decisions alone on a fleet held at half its slots; cycle = each decision also reserves its winner and releases the oldest reservation");
         var fleets = fleetSizes.Select(n => new Fleet(n)).ToArray();
         foreach (var fleet in fleets)
         {
-            fleet.Measure(TimeSpan.FromSeconds(1)); // warm-up: tiered JIT
+            fleet.Measure(TimeSpan.FromSeconds(1), Mode.Cycle); // warm-up: tiered JIT
         }
 
-        var results = fleets.ToDictionary(f => f.Accelerators, _ => new List<(double Rate, double Bytes)>());
+        var modes = new[] { Mode.Decide, Mode.Cycle };
+        var results = fleets.SelectMany(f => modes.Select(m => (f.Accelerators, m))).ToDictionary(k => k, _ => new List<double>());
         for (var round = 1; round <= rounds; round++)
         {
             foreach (var fleet in fleets)
             {
-                var result = fleet.Measure(TimeSpan.FromSeconds(seconds));
-                results[fleet.Accelerators].Add(result);
-                Console.WriteLine($"round {round}: {fleet.Accelerators,7:N0} accelerators  {result.Rate,12:N0} decisions/s  {1e9 / result.Rate,7:F0} ns/decision  {result.Bytes,5:F0} B allocated/decision");
+                foreach (var mode in modes)
+                {
+                    var (rate, bytes) = fleet.Measure(TimeSpan.FromSeconds(seconds), mode);
+                    results[(fleet.Accelerators, mode)].Add(rate);
+                    Console.WriteLine($"round {round}: {fleet.Accelerators,7:N0} accelerators  {mode,-6}  {rate,12:N0} decisions/s  {1e9 / rate,7:F0} ns/decision  {bytes,5:F0} B allocated/decision");
+                }
             }
         }
 
         Console.WriteLine();
-        Console.WriteLine($"{"accelerators",12}  {"median decisions/s",18}  {"ns/decision",11}  {"vs 1k",6}");
-        var baseline = Median(results[fleetSizes[0]].Select(r => r.Rate));
+        Console.WriteLine($"{"accelerators",12}  {"decide: median/s",16}  {"ns",5}  {"vs base",7}  {"cycle: median/s",15}  {"ns",5}  {"vs base",7}");
         foreach (var size in fleetSizes)
         {
-            var median = Median(results[size].Select(r => r.Rate));
-            Console.WriteLine($"{size,12:N0}  {median,18:N0}  {1e9 / median,11:F0}  {baseline / median,5:F2}x");
+            var line = $"{size,12:N0}";
+            foreach (var mode in modes)
+            {
+                var baseline = Median(results[(fleetSizes[0], mode)]);
+                var median = Median(results[(size, mode)]);
+                line += $"  {median,16:N0}  {1e9 / median,5:F0}  {baseline / median,6:F2}x";
+            }
+
+            Console.WriteLine(line);
         }
 
         Console.WriteLine("targets: >= 1,000,000 decisions/s; per-decision cost at 100k within 1.5x of 1k");
@@ -73,10 +84,16 @@ internal static class EngineBenchmark
         return parsed.Length > 0 && parsed.All(n => n is >= 2 and <= 1_000_000) && parsed.Distinct().Count() == parsed.Length ? parsed : null;
     }
 
-    private static double Median(IEnumerable<double> values)
+    private static double Median(List<double> values)
     {
         var sorted = values.Order().ToArray();
         return sorted[sorted.Length / 2];
+    }
+
+    private enum Mode
+    {
+        Decide,
+        Cycle,
     }
 
     private sealed class Fleet
@@ -123,7 +140,7 @@ internal static class EngineBenchmark
 
         public int Accelerators { get; }
 
-        public (double Rate, double Bytes) Measure(TimeSpan duration)
+        public (double Rate, double Bytes) Measure(TimeSpan duration, Mode mode)
         {
             var clock = Stopwatch.StartNew();
             var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
@@ -132,7 +149,14 @@ internal static class EngineBenchmark
             {
                 for (var i = 0; i < 1024; i++)
                 {
-                    Step((int)(decisions + i), release: true);
+                    if (mode == Mode.Cycle)
+                    {
+                        Step((int)(decisions + i), release: true);
+                    }
+                    else
+                    {
+                        _engine.Decide(_requests[(int)(decisions + i) & (_requests.Length - 1)], _routes);
+                    }
                 }
 
                 decisions += 1024;

@@ -44,6 +44,7 @@ public sealed class FleetClusterFixture : IAsyncLifetime
                 services.TryAddSingleton(PerformanceModel.Default);
                 services.TryAddSingleton<FleetIndexReader>();
                 services.TryAddSingleton<ControlPlane.Grains.Tenants.TenantBudgetCache>();
+                services.TryAddSingleton<PlacementRouters>();
                 services.Configure<PlacementOptions>(o =>
                 {
                     o.PlacementLease = PlacementLease;

@@ -42,7 +42,7 @@ public sealed class PlacementOptions
     /// <summary>
     /// How long a silo reuses a tenant's budget status before asking the tenant's grain again. Limits are
     /// enforced this late at most (usage charged on other silos shows up within it); a completion on this
-    /// silo refreshes it at once. Default 100 ms.
+    /// silo is applied to it at once. Default 100 ms.
     /// </summary>
     public TimeSpan BudgetCacheTtl { get; set; } = TimeSpan.FromMilliseconds(100);
 

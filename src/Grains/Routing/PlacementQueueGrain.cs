@@ -11,7 +11,7 @@ namespace ControlPlane.Grains.Routing;
 /// when it is not, the pump waits for the next tick (slots free as jobs complete).
 /// </summary>
 [Reentrant]
-public sealed class PlacementQueueGrain(IOptions<PlacementOptions> options, TimeProvider time) : Grain, IPlacementQueueGrain
+public sealed class PlacementQueueGrain(IOptions<PlacementOptions> options, PlacementRouters routers, TimeProvider time) : Grain, IPlacementQueueGrain
 {
     private static readonly TimeSpan PumpInterval = TimeSpan.FromMilliseconds(200);
     private readonly FairQueue<Waiter> _queue = new();
@@ -53,10 +53,9 @@ public sealed class PlacementQueueGrain(IOptions<PlacementOptions> options, Time
                 $"waited {(now - w.QueuedAt).TotalSeconds:F0}s in the queue of deployment '{this.GetPrimaryKeyString()}' without a free slot",
                 Placement.Deployments.LatencyClass.LongHorizon, options.Value.Engine.FullRetryAfter, DecisionExplanation.None)));
 
-            var router = GrainFactory.GetGrain<IPlacementRouterGrain>(this.GetPrimaryKeyString());
             while (_queue.TryPeek(out var head))
             {
-                var result = await router.PlaceAsync(head.Ask, head.PlacementId, dryRun: false);
+                var result = await routers.PlaceAsync(head.Ask, head.PlacementId, dryRun: false);
                 if (result.Outcome == PlacementOutcome.Queued)
                 {
                     break; // still no room: keep the line as it is until the next tick

@@ -17,6 +17,7 @@ public sealed class SessionGrain(
     [PersistentState("session", FleetStorage.Name)] IPersistentState<SessionRecord> record,
     IOptions<PlacementOptions> options,
     TenantBudgetCache budgets,
+    PlacementRouters routers,
     TimeProvider time) : Grain, ISessionGrain
 {
     private const int HistoryLength = 50;
@@ -59,7 +60,7 @@ public sealed class SessionGrain(
         };
 
         var placementId = $"pl-{Guid.NewGuid():N}";
-        var result = await GrainFactory.GetGrain<IPlacementRouterGrain>(ask.Deployment).PlaceAsync(ask, placementId, request.DryRun);
+        var result = await routers.PlaceAsync(ask, placementId, request.DryRun);
         if (result.Outcome == PlacementOutcome.Queued && !request.DryRun)
         {
             result = await GrainFactory.GetGrain<IPlacementQueueGrain>(ask.Deployment).WaitForPlacementAsync(ask, placementId, _options.MaxQueueWait);
@@ -150,7 +151,7 @@ public sealed class SessionGrain(
         await Task.WhenAll(
             GrainFactory.GetGrain<IAcceleratorGrain>(placement.AcceleratorId).ReleaseSlotAsync(placementId),
             GrainFactory.GetGrain<ITenantBudgetGrain>(State.TenantId).ChargeAsync(State.Plan, placement.HardwareClass, tokens)); // one-way: both return at once
-        budgets.Forget(State.TenantId, State.Plan);
+        budgets.Charged(State.TenantId, State.Plan, placement.HardwareClass, tokens);
         MarkDirty();
         return new CompletionOutcome(SessionRefusal.None, "", false, placement.HardwareClass, State.WaferTokens, State.GpuTokens);
     }

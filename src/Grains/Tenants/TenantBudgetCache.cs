@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using ControlPlane.Grains.Routing;
+using ControlPlane.Placement.Hardware;
 using Microsoft.Extensions.Options;
 
 namespace ControlPlane.Grains.Tenants;
@@ -32,8 +33,30 @@ public sealed class TenantBudgetCache(IOptions<PlacementOptions> options, TimePr
         return status;
     }
 
-    /// <summary>Drops the tenant's cached status (after charging it), so the next placement sees the charge.</summary>
-    public void Forget(string tenantId, string plan) => _entries.TryRemove((tenantId, plan), out _);
+    /// <summary>
+    /// Applies a charge just sent to the tenant's grain to the cached status, so the next placement on this
+    /// silo sees it without asking the grain. When the charge uses a pool up, the status is dropped instead:
+    /// only the grain knows when the pool refills (the retry-after a refusal must carry).
+    /// </summary>
+    public void Charged(string tenantId, string plan, HardwareClass hardwareClass, long tokens)
+    {
+        var key = (tenantId, plan);
+        if (!_entries.TryGetValue(key, out var entry))
+        {
+            return;
+        }
+
+        var status = entry.Status;
+        var left = (hardwareClass == HardwareClass.WaferScale ? status.WaferTokensLeft : status.GpuTokensLeft) - tokens;
+        if (left <= 0)
+        {
+            _entries.TryRemove(key, out _);
+            return;
+        }
+
+        var charged = hardwareClass == HardwareClass.WaferScale ? status with { WaferTokensLeft = left } : status with { GpuTokensLeft = left };
+        _entries.TryUpdate(key, (charged, entry.FetchedAt), entry); // a concurrent refresh wins: it is newer
+    }
 
     private void Trim(DateTimeOffset now)
     {

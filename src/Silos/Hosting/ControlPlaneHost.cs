@@ -54,6 +54,7 @@ public static class ControlPlaneHost
         services.AddSingleton<RegisterRequestValidator>();
         services.AddSingleton<PlacementRequestValidator>();
         services.AddSingleton<ControlPlane.Grains.Tenants.TenantBudgetCache>();
+        services.AddSingleton<ControlPlane.Grains.Routing.PlacementRouters>();
         services.AddSingleton(PerformanceModel.Default);
         services.AddSingleton<TokenAuthenticator>();
         services.AddSingleton<FleetIndexReader>();

@@ -1,0 +1,42 @@
+using System.Collections.Concurrent;
+using ControlPlane.Grains.FleetIndex;
+using ControlPlane.Placement.Hardware;
+using ControlPlane.Placement.Performance;
+using Microsoft.Extensions.Options;
+
+namespace ControlPlane.Grains.Routing;
+
+/// <summary>
+/// This silo's <see cref="DeploymentRouter"/>s, one per deployment, made on first use. A silo service,
+/// registered as a singleton; sessions and placement queues place through it.
+/// </summary>
+public sealed class PlacementRouters(
+    IGrainFactory grains,
+    FleetIndexReader fleet,
+    PerformanceModel model,
+    HardwareCatalogue catalogue,
+    IOptions<PlacementOptions> options,
+    TimeProvider time)
+{
+    private readonly ConcurrentDictionary<string, DeploymentRouter> _routers = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Places <paramref name="ask"/> on its deployment through this silo's router for it. A router that
+    /// finds its deployment gone is dropped again, so asking for unknown names leaves nothing behind.
+    /// </summary>
+    public async Task<PlacementResult> PlaceAsync(PlacementAsk ask, string placementId, bool dryRun)
+    {
+        ArgumentNullException.ThrowIfNull(ask);
+        var router = _routers.GetOrAdd(ask.Deployment, name => new DeploymentRouter(name, grains, fleet, model, catalogue, options.Value, time));
+        var result = await router.PlaceAsync(ask, placementId, dryRun);
+        if (result.Reason == Placement.Routing.RejectionReason.UnknownDeployment && router.KnowsNoDeployment)
+        {
+            _routers.TryRemove(new KeyValuePair<string, DeploymentRouter>(ask.Deployment, router));
+        }
+
+        return result;
+    }
+
+    /// <summary>How many deployments this silo holds a router for.</summary>
+    public int Count => _routers.Count;
+}
