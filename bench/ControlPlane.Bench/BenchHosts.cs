@@ -21,12 +21,13 @@ internal static class BenchHosts
     /// <summary>A plan configured with the largest allowance the options accept, for benchmarks that must never hit a limit.</summary>
     public const string UnlimitedPlan = "bench-unlimited";
 
-    /// <summary>The real control plane (Orleans + Kestrel) on free loopback ports, started.</summary>
-    public static async Task<WebApplication> StartSiloAsync()
+    /// <summary>The real control plane (Orleans + Kestrel) on free loopback ports, started, with <paramref name="settings"/> added to its command line.</summary>
+    public static async Task<WebApplication> StartSiloAsync(params string[] settings)
     {
         var ports = FreePorts(2);
         var silo = ControlPlaneHost.Build(
         [
+            .. settings,
             "--ControlPlane:Endpoints:GrpcPort=0", "--ControlPlane:Endpoints:HttpPort=0",
             $"--ControlPlane:Cluster:SiloPort={ports[0]}", $"--ControlPlane:Cluster:GatewayPort={ports[1]}",
             "--Logging:LogLevel:Default=Warning",
