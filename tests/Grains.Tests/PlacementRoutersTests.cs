@@ -1,0 +1,61 @@
+using ControlPlane.Grains.Routing;
+using ControlPlane.Grains.Tenants;
+using ControlPlane.Placement.Deployments;
+using ControlPlane.Placement.Hardware;
+using ControlPlane.Placement.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orleans.TestingHost;
+
+namespace ControlPlane.Grains.Tests;
+
+/// <summary>The silo-local services on the placement path: the per-deployment routers and the tenant budget cache.</summary>
+[Collection(FleetClusterCollection.Name)]
+public class PlacementRoutersTests(FleetClusterFixture cluster)
+{
+    private IServiceProvider Silo => ((InProcessSiloHandle)cluster.Cluster.Primary!).SiloHost.Services;
+
+    [Fact]
+    public async Task Placing_on_unknown_deployments_leaves_no_router_behind()
+    {
+        var routers = Silo.GetRequiredService<PlacementRouters>();
+        var before = routers.Count;
+
+        for (var i = 0; i < 50; i++)
+        {
+            var ask = new PlacementAsk($"s{i}", "tenant-a", "pro", $"no-such-deployment-{i}", ReasoningEffort.Low, 1_000, 0, null, null, 0);
+            var result = await routers.PlaceAsync(ask, $"pl-{i}", dryRun: false);
+            Assert.Equal(RejectionReason.UnknownDeployment, result.Reason);
+            Assert.Contains($"no-such-deployment-{i}", result.Message);
+        }
+
+        Assert.Equal(before, routers.Count);
+    }
+
+    [Fact]
+    public async Task The_budget_cache_applies_this_silos_charges_and_asks_the_grain_again_once_a_pool_is_used_up()
+    {
+        // A cache of its own with a long TTL, so only the charge (not expiry) decides what it answers. The
+        // tenant's grain is never charged here: whatever differs from the grain's answer came from the cache.
+        var cache = new TenantBudgetCache(Options.Create(new PlacementOptions { BudgetCacheTtl = TimeSpan.FromMinutes(5) }), TimeProvider.System);
+        var grains = cluster.Grains;
+        var fresh = await cache.GetAsync(grains, "rb-tenant", "tiny"); // 6,000 tokens a minute per pool
+        Assert.Equal(6_000, fresh.WaferTokensLeft, 0);
+
+        cache.Charged("rb-tenant", "tiny", HardwareClass.WaferScale, 1_000);
+        cache.Charged("rb-tenant", "tiny", HardwareClass.Gpu, 2_500);
+        var charged = await cache.GetAsync(grains, "rb-tenant", "tiny");
+        Assert.Equal(fresh.WaferTokensLeft - 1_000, charged.WaferTokensLeft, 0);
+        Assert.Equal(fresh.GpuTokensLeft - 2_500, charged.GpuTokensLeft, 0);
+        Assert.Equal(0, charged.ExhaustedBits);
+
+        // Using a pool up drops the cached status: the grain knows when it refills, the cache does not.
+        cache.Charged("rb-tenant", "tiny", HardwareClass.WaferScale, 10_000);
+        var asked = await cache.GetAsync(grains, "rb-tenant", "tiny");
+        Assert.Equal(6_000, asked.WaferTokensLeft, 0); // the grain's own view: it was never charged
+
+        // A charge for a tenant the cache has not seen creates nothing.
+        cache.Charged("rb-unseen", "tiny", HardwareClass.WaferScale, 1_000);
+        Assert.Equal(6_000, (await cache.GetAsync(grains, "rb-unseen", "tiny")).WaferTokensLeft, 0);
+    }
+}
