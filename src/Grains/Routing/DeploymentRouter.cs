@@ -22,34 +22,22 @@ namespace ControlPlane.Grains.Routing;
 /// microsecond, and a grain hop to make it cost more than the decision itself. Thread-safe: the index and
 /// the engine are touched only under a lock, which is never held across an await.
 /// </remarks>
-public sealed class DeploymentRouter
+internal sealed class DeploymentRouter(
+    string deployment,
+    IGrainFactory grains,
+    FleetIndexReader fleet,
+    PerformanceModel model,
+    HardwareCatalogue catalogue,
+    PlacementOptions options,
+    TimeProvider time)
 {
     private readonly Lock _lock = new();
-    private readonly string _deployment;
-    private readonly IGrainFactory _grains;
-    private readonly FleetIndexReader _fleet;
-    private readonly PerformanceModel _model;
-    private readonly HardwareCatalogue _catalogue;
-    private readonly TimeProvider _time;
-    private readonly PlacementOptions _options;
-    private readonly PlacementEngine _engine;
+    private readonly PlacementEngine _engine = new(PlacementPipeline.Default(options.Weights), options.Engine, new Random());
     private DeploymentRoutes? _routes;
     private long _version = -1;
     private DateTimeOffset _refreshedAt = DateTimeOffset.MinValue;
     private DateTimeOffset _loadsReadAt = DateTimeOffset.MinValue;
     private Task? _refreshing;
-
-    internal DeploymentRouter(string deployment, IGrainFactory grains, FleetIndexReader fleet, PerformanceModel model, HardwareCatalogue catalogue, PlacementOptions options, TimeProvider time)
-    {
-        _deployment = deployment;
-        _grains = grains;
-        _fleet = fleet;
-        _model = model;
-        _catalogue = catalogue;
-        _options = options;
-        _time = time;
-        _engine = new PlacementEngine(PlacementPipeline.Default(options.Weights), options.Engine, new Random());
-    }
 
     /// <summary>Whether the last refresh found the deployment gone (or none has run yet).</summary>
     internal bool KnowsNoDeployment => _routes is null;
@@ -69,7 +57,7 @@ public sealed class DeploymentRouter
         var weights = _engine.Pipeline.ScorerWeights;
         var attempts = 0;
         PlacementDecision? last = null;
-        for (var round = 0; round < _options.ReservationAttempts; round++)
+        for (var round = 0; round < options.ReservationAttempts; round++)
         {
             var decision = Decide(request, routes);
             if (decision.Reason == RejectionReason.NoCapacity && await ReadLiveLoadsAsync(routes))
@@ -94,8 +82,8 @@ public sealed class DeploymentRouter
 
                 attempts++;
                 var sessionTurn = string.Equals(request.StickyReplicaId, replica.ReplicaId, StringComparison.Ordinal);
-                var outcome = await _grains.GetGrain<IAcceleratorGrain>(replica.PrimaryAcceleratorId)
-                    .ReserveSlotAsync(replica.ReplicaId, placementId, _options.PlacementLease, sessionTurn);
+                var outcome = await grains.GetGrain<IAcceleratorGrain>(replica.PrimaryAcceleratorId)
+                    .ReserveSlotAsync(replica.ReplicaId, placementId, options.PlacementLease, sessionTurn);
                 lock (_lock)
                 {
                     switch (outcome.Refusal)
@@ -135,7 +123,7 @@ public sealed class DeploymentRouter
 
         return PlacementResult.NotPlaced(PlacementOutcome.Rejected, RejectionReason.NoCapacity,
             $"every candidate replica filled up while reserving ({attempts} attempts); retry shortly",
-            last?.LatencyClass ?? LatencyClass.Interactive, _options.Engine.FullRetryAfter,
+            last?.LatencyClass ?? LatencyClass.Interactive, options.Engine.FullRetryAfter,
             last is null ? DecisionExplanation.None : DecisionExplanation.From(last.Explanation, weights, attempts));
     }
 
@@ -167,8 +155,8 @@ public sealed class DeploymentRouter
         RoutableReplica[] replicas;
         lock (_lock)
         {
-            var now = _time.GetUtcNow();
-            if (now - _loadsReadAt < _options.LiveLoadInterval)
+            var now = time.GetUtcNow();
+            if (now - _loadsReadAt < options.LiveLoadInterval)
             {
                 return false;
             }
@@ -178,7 +166,7 @@ public sealed class DeploymentRouter
         }
 
         var views = await Task.WhenAll(replicas.Select(r => r.PrimaryAcceleratorId).Distinct(StringComparer.Ordinal)
-            .Select(id => _grains.GetGrain<IAcceleratorGrain>(id).GetAsync()));
+            .Select(id => grains.GetGrain<IAcceleratorGrain>(id).GetAsync()));
         var loads = views.Where(v => v is not null).SelectMany(v => v!.Replicas).Where(l => l.IsPrimary).ToDictionary(l => l.ReplicaId, StringComparer.Ordinal);
         var freed = false;
         lock (_lock)
@@ -201,7 +189,7 @@ public sealed class DeploymentRouter
     {
         lock (_lock)
         {
-            if (_time.GetUtcNow() - _refreshedAt < _options.RouteRefreshInterval)
+            if (time.GetUtcNow() - _refreshedAt < options.RouteRefreshInterval)
             {
                 return Task.CompletedTask;
             }
@@ -216,21 +204,21 @@ public sealed class DeploymentRouter
     {
         try
         {
-            var view = await _grains.GetGrain<IDeploymentGrain>(_deployment).GetAsync();
+            var view = await grains.GetGrain<IDeploymentGrain>(deployment).GetAsync();
             if (view is null)
             {
                 lock (_lock)
                 {
                     _routes = null;
                     _version = -1;
-                    _refreshedAt = _time.GetUtcNow();
+                    _refreshedAt = time.GetUtcNow();
                 }
 
                 return;
             }
 
             var live = view.Replicas.Where(r => r.State is ReplicaState.Loading or ReplicaState.Ready).ToArray();
-            var accelerators = await _fleet.GetManyAsync(live.SelectMany(r => r.AcceleratorIds), CancellationToken.None);
+            var accelerators = await fleet.GetManyAsync(live.SelectMany(r => r.AcceleratorIds), CancellationToken.None);
             lock (_lock)
             {
                 Apply(view, live, accelerators);
@@ -252,14 +240,14 @@ public sealed class DeploymentRouter
         routes.Spec = spec;
         foreach (var replica in live)
         {
-            if (!_catalogue.TryGet(replica.Sku, out var sku))
+            if (!catalogue.TryGet(replica.Sku, out var sku))
             {
                 continue;
             }
 
             if (!routes.TryGet(replica.ReplicaId, out var routable))
             {
-                var performance = _model.Predict(spec.Shape, sku, replica.DevicesPerAccelerator * replica.AcceleratorIds.Count);
+                var performance = model.Predict(spec.Shape, sku, replica.DevicesPerAccelerator * replica.AcceleratorIds.Count);
                 routable = new RoutableReplica(replica.ReplicaId, view.Definition.Name, replica.HardwareClass, replica.Pool,
                     replica.AcceleratorIds, performance, replica.Slots, spec.ContextWindowTokens);
                 routes.Upsert(routable);
@@ -287,6 +275,6 @@ public sealed class DeploymentRouter
 
         _routes = routes;
         _version = view.Version;
-        _refreshedAt = _time.GetUtcNow();
+        _refreshedAt = time.GetUtcNow();
     }
 }
