@@ -6,7 +6,7 @@ namespace ControlPlane.Placement.Routing;
 /// <summary>Tunables of <see cref="PlacementEngine"/>. Bound from <c>ControlPlane:Placement</c>.</summary>
 public sealed class PlacementEngineOptions
 {
-    /// <summary>Replicas sampled per hardware class per decision (power of d choices). Default 2.</summary>
+    /// <summary>Replicas sampled per hardware class per decision (power of d choices), 1..64. Default 2.</summary>
     public int SampledPerClass { get; set; } = 2;
 
     /// <summary>Ranked alternatives kept for retries when a reservation loses a race. Default 3.</summary>
@@ -46,6 +46,7 @@ public sealed class PlacementEngine
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _random = random ?? throw new ArgumentNullException(nameof(random));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.SampledPerClass, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.SampledPerClass, 64); // samples live on the stack
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Alternatives, 1);
         _top = new RankedCandidate[options.Alternatives];
         _topRows = new RowAddress[options.Alternatives];
