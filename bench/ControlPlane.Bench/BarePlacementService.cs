@@ -4,12 +4,13 @@ using Grpc.Core;
 namespace ControlPlane.Bench;
 
 /// <summary>
-/// The baseline of the gRPC benchmark: the same PlacementService contract on the same Kestrel settings,
-/// answering every call at once with a canned reply of the real reply's shape.
+/// The replies the bare server gives. Until the benchmark swaps in a copy of a real reply from the control
+/// plane (same fields, same explanation, same size on the wire), a hand-made one of the same shape.
 /// </summary>
-public sealed class BarePlacementService : PlacementService.PlacementServiceBase
+public sealed class CannedPlacementReplies
 {
-    private static readonly PlaceResponse Placed = new()
+    /// <summary>The reply to every Place.</summary>
+    public PlaceResponse Placed { get; set; } = new()
     {
         Placement = new ControlPlane.Contracts.V1.Placement
         {
@@ -20,11 +21,19 @@ public sealed class BarePlacementService : PlacementService.PlacementServiceBase
         Reason = "fast-coder-1 on bench-wafer-000-cs3 (wafer-scale/us-east/use1-az1) as Interactive",
     };
 
-    private static readonly CompleteResponse Completed = new() { SessionWaferTokens = 1 };
+    /// <summary>The reply to every Complete.</summary>
+    public CompleteResponse Completed { get; set; } = new() { SessionWaferTokens = 1 };
+}
 
-    public override Task<PlaceResponse> Place(PlaceRequest request, ServerCallContext context) => Task.FromResult(Placed);
+/// <summary>
+/// The baseline of the gRPC benchmark: the same PlacementService contract on the same Kestrel settings,
+/// answering every call at once with a canned reply.
+/// </summary>
+public sealed class BarePlacementService(CannedPlacementReplies replies) : PlacementService.PlacementServiceBase
+{
+    public override Task<PlaceResponse> Place(PlaceRequest request, ServerCallContext context) => Task.FromResult(replies.Placed);
 
-    public override Task<CompleteResponse> Complete(CompleteRequest request, ServerCallContext context) => Task.FromResult(Completed);
+    public override Task<CompleteResponse> Complete(CompleteRequest request, ServerCallContext context) => Task.FromResult(replies.Completed);
 
     public override async Task PlaceStream(IAsyncStreamReader<PlacementStreamRequest> requestStream, IServerStreamWriter<PlacementStreamResponse> responseStream, ServerCallContext context)
     {
@@ -33,11 +42,11 @@ public sealed class BarePlacementService : PlacementService.PlacementServiceBase
             var reply = new PlacementStreamResponse { CorrelationId = item.CorrelationId };
             if (item.BodyCase == PlacementStreamRequest.BodyOneofCase.Place)
             {
-                reply.Placed = Placed;
+                reply.Placed = replies.Placed;
             }
             else
             {
-                reply.Completed = Completed;
+                reply.Completed = replies.Completed;
             }
 
             await responseStream.WriteAsync(reply);

@@ -47,7 +47,8 @@ internal static class PlacementBenchmark
         Console.WriteLine($"placement: {rounds} round(s) of {seconds}s per measurement, {concurrency} concurrent callers; cycle = Place + Complete");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, server GC {System.Runtime.GCSettings.IsServerGC}, .NET {Environment.Version}");
 
-        var (bare, bareAddress) = await BenchHosts.StartBareServerAsync<BarePlacementService>();
+        var canned = new CannedPlacementReplies();
+        var (bare, bareAddress) = await BenchHosts.StartBareServerAsync<BarePlacementService>(services => services.AddSingleton(canned));
         await using var bareServer = bare;
         // The simulated nodes share the process, and a saturated thread pool runs their heartbeat timers late
         // (the load loops' continuations keep the workers' local queues full). With the 15 s production lease
@@ -68,6 +69,16 @@ internal static class PlacementBenchmark
         var gateway = new Metadata { { "authorization", $"Bearer {tokens.Issue(CallerRole.Gateway, "bench")}" } };
         await BenchHosts.DeclareFastCoderAsync(new DeploymentService.DeploymentServiceClient(channel), operatorHeaders, Deployment, replicas: 16, minReplicas: 1);
         Console.WriteLine("fleet registered, fast-coder has 16 ready replicas");
+
+        // The bare server answers with copies of the control plane's own replies, so both send the same bytes.
+        var placementClient = new PlacementService.PlacementServiceClient(channel);
+        var sample = new PlaceRequest { SessionId = "bench-sample", TenantId = "tenant-0", Plan = Plan, Deployment = Deployment, ReasoningEffort = ReasoningEffort.Low, PromptTokens = 1_000 };
+        canned.Placed = await placementClient.PlaceAsync(sample, gateway);
+        canned.Completed = await placementClient.CompleteAsync(new CompleteRequest
+        {
+            SessionId = sample.SessionId, TenantId = sample.TenantId, PlacementId = canned.Placed.Placement.PlacementId, PromptTokens = 1_000, OutputTokens = 200,
+        }, gateway);
+        Console.WriteLine($"bare replies: Place {canned.Placed.CalculateSize()} bytes, Complete {canned.Completed.CalculateSize()} bytes (copies of the control plane's)");
 
         if (args.Contains("--profile"))
         {
