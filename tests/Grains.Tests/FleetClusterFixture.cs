@@ -45,6 +45,8 @@ public sealed class FleetClusterFixture : IAsyncLifetime
                 services.TryAddSingleton<FleetIndexReader>();
                 services.TryAddSingleton<ControlPlane.Grains.Tenants.TenantBudgetCache>();
                 services.TryAddSingleton<PlacementRouters>();
+                services.TryAddSingleton<ControlPlane.Grains.Tenants.TenantChargeBuffer>();
+                services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ControlPlane.Grains.Tenants.TenantChargeBuffer>());
                 services.Configure<PlacementOptions>(o =>
                 {
                     o.PlacementLease = PlacementLease;

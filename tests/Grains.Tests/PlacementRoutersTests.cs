@@ -58,4 +58,44 @@ public class PlacementRoutersTests(FleetClusterFixture cluster)
         cache.Charged("rb-unseen", "tiny", HardwareClass.WaferScale, 1_000);
         Assert.Equal(6_000, (await cache.GetAsync(grains, "rb-unseen", "tiny")).WaferTokensLeft, 0);
     }
+
+    [Fact]
+    public async Task Charges_are_summed_per_tenant_and_pool_and_reach_the_tenants_grain_within_the_flush_interval()
+    {
+        var buffer = Silo.GetRequiredService<TenantChargeBuffer>();
+        var grain = cluster.Grains.GetGrain<ITenantBudgetGrain>("cb-tenant");
+        var before = await grain.GetStatusAsync("tiny");
+
+        for (var i = 0; i < 10; i++)
+        {
+            buffer.Add("cb-tenant", "tiny", HardwareClass.WaferScale, 100);
+        }
+
+        buffer.Add("cb-tenant", "tiny", HardwareClass.Gpu, 700);
+
+        // 1,000 wafer tokens and 700 GPU tokens arrive as sums; the buckets refill meanwhile (100 tokens/s), so
+        // the grain's levels drop by the charge less at most the refill of the wait.
+        var after = await Eventually.Until(() => grain.GetStatusAsync("tiny"),
+            s => s.WaferTokensLeft <= before.WaferTokensLeft - 900 && s.GpuTokensLeft <= before.GpuTokensLeft - 600, TimeSpan.FromSeconds(5), "the charges to arrive");
+        Assert.InRange(after.WaferTokensLeft, before.WaferTokensLeft - 1_000, before.WaferTokensLeft - 900);
+        Assert.InRange(after.GpuTokensLeft, before.GpuTokensLeft - 700, before.GpuTokensLeft - 600);
+    }
+
+    [Fact]
+    public async Task A_charge_sent_at_once_leaves_the_buffer_and_reaches_the_grain()
+    {
+        var buffer = Silo.GetRequiredService<TenantChargeBuffer>();
+        var grain = cluster.Grains.GetGrain<ITenantBudgetGrain>("cb-now");
+        var before = await grain.GetStatusAsync("tiny");
+
+        buffer.Add("cb-now", "tiny", HardwareClass.WaferScale, 7_000); // more than the 6,000-token bucket
+        buffer.Add("cb-now", "tiny", HardwareClass.Gpu, 10);
+        Assert.Equal(7_000, buffer.Pending("cb-now", "tiny", HardwareClass.WaferScale));
+
+        buffer.SendNow("cb-now", "tiny", HardwareClass.WaferScale);
+        Assert.Equal(0, buffer.Pending("cb-now", "tiny", HardwareClass.WaferScale)); // taken out and sent, not left for the flush
+
+        var status = await Eventually.Until(() => grain.GetStatusAsync("tiny"), s => s.ExhaustedBits != 0, TimeSpan.FromSeconds(5), "the wafer pool to be used up");
+        Assert.True(status.WaferTokensLeft < 0, $"wafer tokens left {status.WaferTokensLeft}, before {before.WaferTokensLeft}");
+    }
 }

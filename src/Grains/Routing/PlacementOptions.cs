@@ -47,6 +47,14 @@ public sealed class PlacementOptions
     public TimeSpan BudgetCacheTtl { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
+    /// Most time the token charges of this silo's completions wait, summed per tenant, plan and pool, before
+    /// they are sent to the tenants' grains (a charge that uses a pool up is sent at once). Other silos see
+    /// usage this much later at most; a silo that crashes loses at most this much metering, which errs on
+    /// the side of serving. Default 100 ms.
+    /// </summary>
+    public TimeSpan ChargeFlushInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
     /// Most time a session's usage and history wait in memory before they are written to storage
     /// (ownership and model switches are written at once). Default 5 s.
     /// </summary>

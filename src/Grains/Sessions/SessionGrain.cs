@@ -17,6 +17,7 @@ public sealed class SessionGrain(
     [PersistentState("session", FleetStorage.Name)] IPersistentState<SessionRecord> record,
     IOptions<PlacementOptions> options,
     TenantBudgetCache budgets,
+    TenantChargeBuffer charges,
     PlacementRouters routers,
     TimeProvider time) : Grain, ISessionGrain
 {
@@ -148,10 +149,13 @@ public sealed class SessionGrain(
             State.GpuTokens += tokens;
         }
 
-        await Task.WhenAll(
-            GrainFactory.GetGrain<IAcceleratorGrain>(placement.AcceleratorId).ReleaseSlotAsync(placementId),
-            GrainFactory.GetGrain<ITenantBudgetGrain>(State.TenantId).ChargeAsync(State.Plan, placement.HardwareClass, tokens)); // one-way: both return at once
-        budgets.Charged(State.TenantId, State.Plan, placement.HardwareClass, tokens);
+        await GrainFactory.GetGrain<IAcceleratorGrain>(placement.AcceleratorId).ReleaseSlotAsync(placementId); // one-way
+        charges.Add(State.TenantId, State.Plan, placement.HardwareClass, tokens);
+        if (!budgets.Charged(State.TenantId, State.Plan, placement.HardwareClass, tokens))
+        {
+            charges.SendNow(State.TenantId, State.Plan, placement.HardwareClass); // the next placement asks the grain: it must know
+        }
+
         MarkDirty();
         return new CompletionOutcome(SessionRefusal.None, "", false, placement.HardwareClass, State.WaferTokens, State.GpuTokens);
     }

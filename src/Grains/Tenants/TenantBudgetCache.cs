@@ -34,16 +34,17 @@ public sealed class TenantBudgetCache(IOptions<PlacementOptions> options, TimePr
     }
 
     /// <summary>
-    /// Applies a charge just sent to the tenant's grain to the cached status, so the next placement on this
-    /// silo sees it without asking the grain. When the charge uses a pool up, the status is dropped instead:
-    /// only the grain knows when the pool refills (the retry-after a refusal must carry).
+    /// Applies a charge made on this silo to the cached status, so the next placement here sees it without
+    /// asking the grain. Returns false when the cache cannot stand in for the grain: it holds no status for the
+    /// tenant, or the charge used a pool up (the status is then dropped, since only the grain knows when the
+    /// pool refills, the retry-after a refusal must carry). The caller then sends the charge at once.
     /// </summary>
-    public void Charged(string tenantId, string plan, HardwareClass hardwareClass, long tokens)
+    public bool Charged(string tenantId, string plan, HardwareClass hardwareClass, long tokens)
     {
         var key = (tenantId, plan);
         if (!_entries.TryGetValue(key, out var entry))
         {
-            return;
+            return false;
         }
 
         var status = entry.Status;
@@ -51,11 +52,12 @@ public sealed class TenantBudgetCache(IOptions<PlacementOptions> options, TimePr
         if (left <= 0)
         {
             _entries.TryRemove(key, out _);
-            return;
+            return false;
         }
 
         var charged = hardwareClass == HardwareClass.WaferScale ? status with { WaferTokensLeft = left } : status with { GpuTokensLeft = left };
         _entries.TryUpdate(key, (charged, entry.FetchedAt), entry); // a concurrent refresh wins: it is newer
+        return true;
     }
 
     private void Trim(DateTimeOffset now)

@@ -55,6 +55,8 @@ public static class ControlPlaneHost
         services.AddSingleton<PlacementRequestValidator>();
         services.AddSingleton<ControlPlane.Grains.Tenants.TenantBudgetCache>();
         services.AddSingleton<ControlPlane.Grains.Routing.PlacementRouters>();
+        services.AddSingleton<ControlPlane.Grains.Tenants.TenantChargeBuffer>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ControlPlane.Grains.Tenants.TenantChargeBuffer>());
         services.AddSingleton(PerformanceModel.Default);
         services.AddSingleton<TokenAuthenticator>();
         services.AddSingleton<FleetIndexReader>();

@@ -175,6 +175,8 @@ internal sealed class PlacementOptionsValidator : IValidateOptions<ControlPlane.
         errors.Check(options.ReservationAttempts is >= 1 and <= 16, nameof(options.ReservationAttempts), $"must be 1..16 (got {options.ReservationAttempts})");
         errors.Check(options.MaxQueueWait >= TimeSpan.Zero && options.MaxQueueWait <= TimeSpan.FromSeconds(25), nameof(options.MaxQueueWait),
             $"must be 0..25 seconds: a queued Place waits inside a grain call, which times out at 30 s (got {options.MaxQueueWait})");
+        errors.Check(options.ChargeFlushInterval > TimeSpan.Zero && options.ChargeFlushInterval <= TimeSpan.FromSeconds(10), nameof(options.ChargeFlushInterval),
+            $"must be more than 0 and at most 10 seconds (got {options.ChargeFlushInterval})");
         errors.Check(options.BudgetCacheTtl >= TimeSpan.Zero && options.BudgetCacheTtl <= TimeSpan.FromSeconds(10), nameof(options.BudgetCacheTtl),
             $"must be 0..10 seconds (got {options.BudgetCacheTtl})");
         errors.Check(options.SessionFlushInterval > TimeSpan.Zero && options.SessionFlushInterval <= TimeSpan.FromMinutes(10), nameof(options.SessionFlushInterval),
