@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using ControlPlane.Grains.Routing;
 using ControlPlane.Placement.Hardware;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace ControlPlane.Grains.Tenants;
@@ -11,7 +12,7 @@ namespace ControlPlane.Grains.Tenants;
 /// no message of its own. A charge that matters at once (it uses a pool up) is sent at once with
 /// <see cref="SendNow"/>. A silo service, registered as a singleton; it flushes when the silo stops.
 /// </summary>
-public sealed class TenantChargeBuffer(IGrainFactory grains, IOptions<PlacementOptions> options, TimeProvider time)
+public sealed partial class TenantChargeBuffer(IGrainFactory grains, IOptions<PlacementOptions> options, TimeProvider time, ILogger<TenantChargeBuffer> logger)
     : ILifecycleParticipant<ISiloLifecycle>
 {
     private readonly ConcurrentDictionary<(string Tenant, string Plan, HardwareClass Class), long> _pending = new();
@@ -61,9 +62,24 @@ public sealed class TenantChargeBuffer(IGrainFactory grains, IOptions<PlacementO
     private void Send((string Tenant, string Plan, HardwareClass Class) key)
     {
         // Taking the sum out first means a charge added meanwhile waits for the next send; none is lost or sent twice.
-        if (_pending.TryRemove(key, out var tokens) && tokens > 0)
+        if (!_pending.TryRemove(key, out var tokens) || tokens <= 0)
+        {
+            return;
+        }
+
+        try
         {
             _ = grains.GetGrain<ITenantBudgetGrain>(key.Tenant).ChargeAsync(key.Plan, key.Class, tokens);
         }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Not sent (the silo may be stopping): keep the sum for the next flush rather than lose it, and
+            // never let a timer callback throw.
+            Add(key.Tenant, key.Plan, key.Class, tokens);
+            LogChargeNotSent(logger, ex, key.Tenant, tokens);
+        }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Charge of {Tokens} tokens to tenant {TenantId} not sent; kept for the next flush")]
+    private static partial void LogChargeNotSent(ILogger logger, Exception exception, string tenantId, long tokens);
 }
