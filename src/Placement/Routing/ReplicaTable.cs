@@ -7,7 +7,7 @@ namespace ControlPlane.Placement.Routing;
 
 /// <summary>
 /// The replicas of one hardware class in one <see cref="DeploymentRoutes"/>, as a contiguous array of
-/// <see cref="ReplicaRow"/>s (struct of arrays for the hot fields) plus the few distinct performance profiles
+/// <see cref="ReplicaRow"/>s (only the hot fields, split from the replica objects) plus the few distinct performance profiles
 /// they share. Order carries no meaning: removal moves the last row into the gap. Not thread-safe.
 /// </summary>
 public sealed class ReplicaTable : IReadOnlyList<RoutableReplica>
