@@ -107,26 +107,14 @@ public sealed class DeploymentRoutes
     public void SetActiveStreams(RoutableReplica replica, int activeStreams)
     {
         ArgumentNullException.ThrowIfNull(replica);
-        ref var row = ref replica.State;
-        if (row.Class == HardwareClass.WaferScale && ReferenceEquals(replica.Table.Owner, this))
-        {
-            _waferReserved += activeStreams - row.ActiveStreams;
-        }
-
-        row.ActiveStreams = activeStreams;
+        SetActive(replica.Table, ref replica.State, activeStreams);
     }
 
     /// <summary>Reserves one slot locally when one is free.</summary>
     public bool TryReserve(RoutableReplica replica)
     {
         ArgumentNullException.ThrowIfNull(replica);
-        if (replica.State.FreeSlots <= 0)
-        {
-            return false;
-        }
-
-        SetActiveStreams(replica, replica.State.ActiveStreams + 1);
-        return true;
+        return TryReserve(replica.Table, ref replica.State);
     }
 
     /// <summary>
@@ -136,18 +124,14 @@ public sealed class DeploymentRoutes
     public bool TryReserve(in RankedCandidate candidate)
     {
         ref var row = ref RowOf(candidate);
-        if (Unsafe.IsNullRef(ref row))
-        {
-            return TryReserve(candidate.Replica);
-        }
+        return Unsafe.IsNullRef(ref row) ? TryReserve(candidate.Replica) : TryReserve(candidate.Row.Table, ref row);
+    }
 
-        if (row.FreeSlots <= 0)
-        {
-            return false;
-        }
-
-        AddReserved(ref row, +1);
-        return true;
+    /// <summary>Releases one locally reserved slot.</summary>
+    public void Release(RoutableReplica replica)
+    {
+        ArgumentNullException.ThrowIfNull(replica);
+        Release(replica.Table, ref replica.State);
     }
 
     /// <summary>Releases one slot reserved through <see cref="TryReserve(in RankedCandidate)"/>.</summary>
@@ -158,19 +142,9 @@ public sealed class DeploymentRoutes
         {
             Release(candidate.Replica);
         }
-        else if (row.ActiveStreams > 0)
+        else
         {
-            AddReserved(ref row, -1);
-        }
-    }
-
-    /// <summary>Releases one locally reserved slot.</summary>
-    public void Release(RoutableReplica replica)
-    {
-        ArgumentNullException.ThrowIfNull(replica);
-        if (replica.State.ActiveStreams > 0)
-        {
-            SetActiveStreams(replica, replica.State.ActiveStreams - 1);
+            Release(candidate.Row.Table, ref row);
         }
     }
 
@@ -187,13 +161,34 @@ public sealed class DeploymentRoutes
         return ref Unsafe.NullRef<ReplicaRow>();
     }
 
-    private void AddReserved(ref ReplicaRow row, int delta)
+    private bool TryReserve(ReplicaTable table, ref ReplicaRow row)
     {
-        if (row.Class == HardwareClass.WaferScale)
+        if (row.FreeSlots <= 0)
         {
-            _waferReserved += delta;
+            return false;
         }
 
-        row.ActiveStreams += delta;
+        SetActive(table, ref row, row.ActiveStreams + 1);
+        return true;
+    }
+
+    private void Release(ReplicaTable table, ref ReplicaRow row)
+    {
+        if (row.ActiveStreams > 0)
+        {
+            SetActive(table, ref row, row.ActiveStreams - 1);
+        }
+    }
+
+    // The one place slot counts change, so the wafer total follows every change of a row this index holds
+    // (a replica that already left it keeps counting on its own, outside the total).
+    private void SetActive(ReplicaTable table, ref ReplicaRow row, int activeStreams)
+    {
+        if (row.Class == HardwareClass.WaferScale && ReferenceEquals(table.Owner, this))
+        {
+            _waferReserved += activeStreams - row.ActiveStreams;
+        }
+
+        row.ActiveStreams = activeStreams;
     }
 }

@@ -43,13 +43,13 @@ public struct ReplicaRow
     }
 
     /// <summary>Concurrent streams it holds.</summary>
-    public int Slots { readonly get; internal set; }
+    public int Slots { get; }
 
     /// <summary>Slots reserved now.</summary>
     public int ActiveStreams { readonly get; internal set; }
 
     /// <summary>Most tokens (prompt + output) one request may hold on it.</summary>
-    public int MaxContextTokens { readonly get; internal set; }
+    public int MaxContextTokens { get; }
 
     /// <summary>Requests waiting on the replica itself, as its agent reports.</summary>
     public int QueueDepth { readonly get; internal set; }

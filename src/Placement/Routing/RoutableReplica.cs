@@ -27,12 +27,9 @@ public sealed class RoutableReplica
     {
         ReplicaId = replicaId;
         Deployment = deployment;
-        Class = hardwareClass;
         Pool = pool;
         AcceleratorIds = acceleratorIds;
         Performance = performance;
-        Slots = slots;
-        MaxContextTokens = maxContextTokens;
         _table = new ReplicaTable(owner: null, capacity: 1);
         _table.Add(this, new ReplicaRow(this, hardwareClass, slots, maxContextTokens));
     }
@@ -44,7 +41,7 @@ public sealed class RoutableReplica
     public string Deployment { get; }
 
     /// <summary>The hardware class it runs on.</summary>
-    public HardwareClass Class { get; }
+    public HardwareClass Class => State.Class;
 
     /// <summary>The pool of its primary accelerator.</summary>
     public string Pool { get; }
@@ -59,10 +56,10 @@ public sealed class RoutableReplica
     public ReplicaPerformance Performance { get; }
 
     /// <summary>Concurrent streams it holds.</summary>
-    public int Slots { get; }
+    public int Slots => State.Slots;
 
     /// <summary>Most tokens (prompt + output) one request may hold on it.</summary>
-    public int MaxContextTokens { get; }
+    public int MaxContextTokens => State.MaxContextTokens;
 
     /// <summary>Where gateways send its traffic, as its agent reported (empty until known).</summary>
     public string Endpoint { get; set; } = "";
@@ -120,7 +117,7 @@ public sealed class RoutableReplica
     }
 
     /// <summary>Slots not reserved.</summary>
-    public int FreeSlots => Slots - ActiveStreams;
+    public int FreeSlots => State.FreeSlots;
 
     /// <summary>The table holding its row.</summary>
     internal ReplicaTable Table => _table;
