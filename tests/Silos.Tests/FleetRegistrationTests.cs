@@ -17,12 +17,8 @@ public sealed class FleetRegistrationTests(ControlPlaneFixture plane) : IClassFi
 
     public async Task InitializeAsync()
     {
-        _fleet = SimulatedFleet.Create(plane.GrpcAddress, DevelopmentSigningKey.Bytes,
-            new SimulatedFleetOptions { Wafers = 3, GpuNodes = 5, NamePrefix = Prefix, GpuSku = "h200" }, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
-        _fleet.Start();
+        _fleet = await plane.StartSimulatedFleetAsync(new SimulatedFleetOptions { Wafers = 3, GpuNodes = 5, NamePrefix = Prefix, GpuSku = "h200" }, Wait);
         await Eventually.Until(() => _fleet.ConnectedCount == 8, Wait, "every simulated node's stream to be welcomed");
-        await Eventually.Until(() => plane.ListAsync(Prefix), list => list.Count == 8 && list.All(a => a.State == AcceleratorState.Active),
-            Wait, "all 8 simulated accelerators to be Active");
     }
 
     public async Task DisposeAsync() => await _fleet.DisposeAsync();

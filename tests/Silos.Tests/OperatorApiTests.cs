@@ -30,11 +30,8 @@ public sealed class OperatorFleetFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await Plane.InitializeAsync();
-        Fleet = SimulatedFleet.Create(Plane.GrpcAddress, DevelopmentSigningKey.Bytes,
-            new SimulatedFleetOptions { Wafers = 0, GpuNodes = 3, NamePrefix = "ops", GpuSku = "h200", LoadBytesPerSecond = 2e12 },
-            TimeProvider.System, NullLoggerFactory.Instance);
-        Fleet.Start();
-        await Eventually.Until(() => Plane.ListAsync("ops"), l => l.Count == 3 && l.All(a => a.State == AcceleratorState.Active), Wait, "the fleet to be active");
+        Fleet = await Plane.StartSimulatedFleetAsync(
+            new SimulatedFleetOptions { Wafers = 0, GpuNodes = 3, NamePrefix = "ops", GpuSku = "h200", LoadBytesPerSecond = 2e12 }, Wait);
         var large = Models.LargeCoder(Large, replicas: 2);
         large.MinReplicas = 1;
         await Plane.Deployments.CreateDeploymentAsync(new CreateDeploymentRequest { RequestId = "init-ops-large", Deployment = large }, Plane.Operator);

@@ -26,11 +26,8 @@ public sealed class PlacementFleetFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await Plane.InitializeAsync();
-        Fleet = SimulatedFleet.Create(Plane.GrpcAddress, DevelopmentSigningKey.Bytes,
-            new SimulatedFleetOptions { Wafers = 4, GpuNodes = 2, NamePrefix = "plc", GpuSku = "h200", LoadBytesPerSecond = 1e12 },
-            TimeProvider.System, NullLoggerFactory.Instance);
-        Fleet.Start();
-        await Eventually.Until(() => Plane.ListAsync("plc"), l => l.Count == 6 && l.All(a => a.State == AcceleratorState.Active), Wait, "the fleet to be active");
+        Fleet = await Plane.StartSimulatedFleetAsync(
+            new SimulatedFleetOptions { Wafers = 4, GpuNodes = 2, NamePrefix = "plc", GpuSku = "h200", LoadBytesPerSecond = 1e12 }, Wait);
         await Plane.Deployments.CreateDeploymentAsync(new CreateDeploymentRequest { RequestId = "init-fast", Deployment = Models.FastCoder(Fast) }, Plane.Operator);
         await Plane.Deployments.CreateDeploymentAsync(new CreateDeploymentRequest { RequestId = "init-large", Deployment = Models.LargeCoder(Large) }, Plane.Operator);
         await Eventually.Until(() => Plane.Deployments.GetDeploymentAsync(new GetDeploymentRequest { Name = Fast }, Plane.Operator).ResponseAsync,

@@ -1,11 +1,13 @@
 using ControlPlane.Contracts.Security;
 using ControlPlane.Contracts.V1;
+using ControlPlane.HardwareAgents.Simulation;
 using ControlPlane.Silos.Hosting;
 using ControlPlane.Silos.Security;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ControlPlane.Silos.Tests.Infrastructure;
 
@@ -104,6 +106,20 @@ public sealed class ControlPlaneFixture : IAsyncLifetime
     public PlacementService.PlacementServiceClient Placement => new(Channel);
 
     public Metadata Gateway => Auth(CallerRole.Gateway, "test-gateway");
+
+    /// <summary>
+    /// Starts a simulated fleet against this silo and waits, at most <paramref name="wait"/>, until each of its
+    /// accelerators (one per wafer, one per GPU node) is Active. The caller disposes it.
+    /// </summary>
+    public async Task<SimulatedFleet> StartSimulatedFleetAsync(SimulatedFleetOptions options, TimeSpan wait)
+    {
+        var fleet = SimulatedFleet.Create(GrpcAddress, DevelopmentSigningKey.Bytes, options, TimeProvider.System, NullLoggerFactory.Instance);
+        fleet.Start();
+        var count = options.Wafers + options.GpuNodes;
+        await Eventually.Until(() => ListAsync(options.NamePrefix), list => list.Count == count && list.All(a => a.State == AcceleratorState.Active),
+            wait, $"all {count} simulated accelerators of '{options.NamePrefix}' to be Active");
+        return fleet;
+    }
 
     /// <summary>Lists every accelerator of the nodes whose ids start with <paramref name="prefix"/>.</summary>
     public async Task<IReadOnlyList<Accelerator>> ListAsync(string prefix)
