@@ -1,5 +1,6 @@
 using ControlPlane.Grains.Fleet;
 using ControlPlane.Grains.FleetIndex;
+using ControlPlane.Grains.Hosting;
 using ControlPlane.Grains.Routing;
 using ControlPlane.Placement.Hardware;
 using ControlPlane.Placement.Limits;
@@ -43,10 +44,7 @@ public sealed class FleetClusterFixture : IAsyncLifetime
                 services.TryAddSingleton(HardwareCatalogue.Default);
                 services.TryAddSingleton(PerformanceModel.Default);
                 services.TryAddSingleton<FleetIndexReader>();
-                services.TryAddSingleton<ControlPlane.Grains.Tenants.TenantBudgetCache>();
-                services.TryAddSingleton<PlacementRouters>();
-                services.TryAddSingleton<ControlPlane.Grains.Tenants.TenantChargeBuffer>();
-                services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ControlPlane.Grains.Tenants.TenantChargeBuffer>());
+                services.AddPlacementPath();
                 services.Configure<PlacementOptions>(o =>
                 {
                     o.PlacementLease = PlacementLease;

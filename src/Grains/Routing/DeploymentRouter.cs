@@ -1,6 +1,7 @@
 using ControlPlane.Grains.Accelerators;
 using ControlPlane.Grains.Deployments;
 using ControlPlane.Grains.FleetIndex;
+using ControlPlane.Grains.Hosting;
 using ControlPlane.Grains.Replicas;
 using ControlPlane.Placement.Deployments;
 using ControlPlane.Placement.Hardware;
@@ -25,6 +26,7 @@ namespace ControlPlane.Grains.Routing;
 internal sealed class DeploymentRouter(
     string deployment,
     IGrainFactory grains,
+    StringKeyedGrainFactory<IAcceleratorGrain> accelerators,
     FleetIndexReader fleet,
     PerformanceModel model,
     HardwareCatalogue catalogue,
@@ -82,7 +84,7 @@ internal sealed class DeploymentRouter(
 
                 attempts++;
                 var sessionTurn = string.Equals(request.StickyReplicaId, replica.ReplicaId, StringComparison.Ordinal);
-                var outcome = await grains.GetGrain<IAcceleratorGrain>(replica.PrimaryAcceleratorId)
+                var outcome = await accelerators.Get(replica.PrimaryAcceleratorId)
                     .ReserveSlotAsync(replica.ReplicaId, placementId, options.PlacementLease, sessionTurn);
                 lock (_lock)
                 {
@@ -166,7 +168,7 @@ internal sealed class DeploymentRouter(
         }
 
         var views = await Task.WhenAll(replicas.Select(r => r.PrimaryAcceleratorId).Distinct(StringComparer.Ordinal)
-            .Select(id => grains.GetGrain<IAcceleratorGrain>(id).GetAsync()));
+            .Select(id => accelerators.Get(id).GetAsync()));
         var loads = views.Where(v => v is not null).SelectMany(v => v!.Replicas).Where(l => l.IsPrimary).ToDictionary(l => l.ReplicaId, StringComparer.Ordinal);
         var freed = false;
         lock (_lock)

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using ControlPlane.Grains.Accelerators;
 using ControlPlane.Grains.FleetIndex;
+using ControlPlane.Grains.Hosting;
 using ControlPlane.Placement.Hardware;
 using ControlPlane.Placement.Performance;
 using Microsoft.Extensions.Options;
@@ -12,6 +14,7 @@ namespace ControlPlane.Grains.Routing;
 /// </summary>
 public sealed class PlacementRouters(
     IGrainFactory grains,
+    StringKeyedGrainFactory<IAcceleratorGrain> accelerators,
     FleetIndexReader fleet,
     PerformanceModel model,
     HardwareCatalogue catalogue,
@@ -27,7 +30,7 @@ public sealed class PlacementRouters(
     public async Task<PlacementResult> PlaceAsync(PlacementAsk ask, string placementId, bool dryRun)
     {
         ArgumentNullException.ThrowIfNull(ask);
-        var router = _routers.GetOrAdd(ask.Deployment, name => new DeploymentRouter(name, grains, fleet, model, catalogue, options.Value, time));
+        var router = _routers.GetOrAdd(ask.Deployment, name => new DeploymentRouter(name, grains, accelerators, fleet, model, catalogue, options.Value, time));
         var result = await router.PlaceAsync(ask, placementId, dryRun);
         if (result.Reason == Placement.Routing.RejectionReason.UnknownDeployment && router.KnowsNoDeployment)
         {

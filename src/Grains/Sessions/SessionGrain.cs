@@ -1,5 +1,6 @@
 using ControlPlane.Grains.Accelerators;
 using ControlPlane.Grains.Fleet;
+using ControlPlane.Grains.Hosting;
 using ControlPlane.Grains.Routing;
 using ControlPlane.Grains.Tenants;
 using ControlPlane.Placement.Hardware;
@@ -19,6 +20,7 @@ public sealed class SessionGrain(
     TenantBudgetCache budgets,
     TenantChargeBuffer charges,
     PlacementRouters routers,
+    StringKeyedGrainFactory<IAcceleratorGrain> accelerators,
     TimeProvider time) : Grain, ISessionGrain
 {
     private const int HistoryLength = 50;
@@ -149,7 +151,7 @@ public sealed class SessionGrain(
             State.GpuTokens += tokens;
         }
 
-        await GrainFactory.GetGrain<IAcceleratorGrain>(placement.AcceleratorId).ReleaseSlotAsync(placementId); // one-way
+        await accelerators.Get(placement.AcceleratorId).ReleaseSlotAsync(placementId); // one-way
         charges.Add(State.TenantId, State.Plan, placement.HardwareClass, tokens);
         if (!budgets.Charged(State.TenantId, State.Plan, placement.HardwareClass, tokens))
         {
@@ -168,7 +170,7 @@ public sealed class SessionGrain(
             return false;
         }
 
-        var renewed = await GrainFactory.GetGrain<IAcceleratorGrain>(placement.AcceleratorId).RenewSlotAsync(placementId, _options.PlacementLease);
+        var renewed = await accelerators.Get(placement.AcceleratorId).RenewSlotAsync(placementId, _options.PlacementLease);
         if (!renewed)
         {
             _active.Remove(placementId); // its lease already ran out at the accelerator

@@ -1,5 +1,6 @@
 using ControlPlane.Grains.Fleet;
 using ControlPlane.Grains.FleetIndex;
+using ControlPlane.Grains.Hosting;
 using ControlPlane.Grains.Routing;
 using ControlPlane.Placement.Hardware;
 using ControlPlane.Placement.Performance;
@@ -53,10 +54,7 @@ public static class ControlPlaneHost
         services.AddSingleton(hardware.BuildCatalogue(HardwareCatalogue.Default));
         services.AddSingleton<RegisterRequestValidator>();
         services.AddSingleton<PlacementRequestValidator>();
-        services.AddSingleton<ControlPlane.Grains.Tenants.TenantBudgetCache>();
-        services.AddSingleton<ControlPlane.Grains.Routing.PlacementRouters>();
-        services.AddSingleton<ControlPlane.Grains.Tenants.TenantChargeBuffer>();
-        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ControlPlane.Grains.Tenants.TenantChargeBuffer>());
+        services.AddPlacementPath();
         services.AddSingleton(PerformanceModel.Default);
         services.AddSingleton<TokenAuthenticator>();
         services.AddSingleton<FleetIndexReader>();
