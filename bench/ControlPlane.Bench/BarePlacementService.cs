@@ -29,27 +29,33 @@ public sealed class CannedPlacementReplies
 /// The baseline of the gRPC benchmark: the same PlacementService contract on the same Kestrel settings,
 /// answering every call at once with a canned reply.
 /// </summary>
-public sealed class BarePlacementService(CannedPlacementReplies replies) : PlacementService.PlacementServiceBase
+public sealed class BarePlacementService(CannedPlacementReplies canned) : PlacementService.PlacementServiceBase
 {
-    public override Task<PlaceResponse> Place(PlaceRequest request, ServerCallContext context) => Task.FromResult(replies.Placed);
+    public override Task<PlaceResponse> Place(PlaceRequest request, ServerCallContext context) => Task.FromResult(canned.Placed);
 
-    public override Task<CompleteResponse> Complete(CompleteRequest request, ServerCallContext context) => Task.FromResult(replies.Completed);
+    public override Task<CompleteResponse> Complete(CompleteRequest request, ServerCallContext context) => Task.FromResult(canned.Completed);
 
-    public override async Task PlaceStream(IAsyncStreamReader<PlacementStreamRequest> requestStream, IServerStreamWriter<PlacementStreamResponse> responseStream, ServerCallContext context)
+    public override async Task PlaceStream(IAsyncStreamReader<PlacementStreamRequestBatch> requestStream, IServerStreamWriter<PlacementStreamResponseBatch> responseStream, ServerCallContext context)
     {
-        await foreach (var item in requestStream.ReadAllAsync(context.CancellationToken))
+        await foreach (var batch in requestStream.ReadAllAsync(context.CancellationToken))
         {
-            var reply = new PlacementStreamResponse { CorrelationId = item.CorrelationId };
-            if (item.BodyCase == PlacementStreamRequest.BodyOneofCase.Place)
+            var replies = new PlacementStreamResponseBatch();
+            foreach (var item in batch.Items)
             {
-                reply.Placed = replies.Placed;
-            }
-            else
-            {
-                reply.Completed = replies.Completed;
+                var reply = new PlacementStreamResponse { CorrelationId = item.CorrelationId };
+                if (item.BodyCase == PlacementStreamRequest.BodyOneofCase.Place)
+                {
+                    reply.Placed = canned.Placed;
+                }
+                else
+                {
+                    reply.Completed = canned.Completed;
+                }
+
+                replies.Items.Add(reply);
             }
 
-            await responseStream.WriteAsync(reply);
+            await responseStream.WriteAsync(replies);
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using ControlPlane.Contracts.Placement;
 using ControlPlane.Contracts.Security;
 using ControlPlane.Contracts.V1;
 using ControlPlane.Grains.Routing;
@@ -22,7 +23,7 @@ namespace ControlPlane.Bench;
 //   unary:   Place+Complete over unary gRPC against a bare gRPC server of the same contract.
 //   stream:  Place+Complete on persistent PlaceStream connections against unary Place+Complete.
 //
-//   dotnet run -c Release --project bench/ControlPlane.Bench -- placement [--seconds 5] [--rounds 3] [--concurrency 16] [--only grains|unary|stream] [--profile]
+//   dotnet run -c Release --project bench/ControlPlane.Bench -- placement [--seconds 5] [--rounds 3] [--concurrency 16] [--streams 1] [--only grains|unary|stream] [--profile]
 internal static class PlacementBenchmark
 {
     private const string Deployment = "fast-coder";
@@ -36,15 +37,16 @@ internal static class PlacementBenchmark
         var seconds = BenchHosts.Arg(args, "--seconds", 5);
         var rounds = BenchHosts.Arg(args, "--rounds", 3);
         var concurrency = BenchHosts.Arg(args, "--concurrency", 16);
+        var streams = BenchHosts.Arg(args, "--streams", 1);
         var onlyAt = Array.IndexOf(args, "--only");
         var only = onlyAt >= 0 && onlyAt + 1 < args.Length ? args[onlyAt + 1] : onlyAt >= 0 ? "" : null;
-        if (seconds < 1 || rounds < 1 || concurrency is < 1 or > 1_000 || only is not (null or "grains" or "unary" or "stream"))
+        if (seconds < 1 || rounds < 1 || concurrency is < 1 or > 1_000 || streams < 1 || streams > concurrency || only is not (null or "grains" or "unary" or "stream"))
         {
-            Console.Error.WriteLine("usage: ControlPlane.Bench placement [--seconds N>=1] [--rounds N>=1] [--concurrency 1..1000] [--only grains|unary|stream] [--profile]");
+            Console.Error.WriteLine("usage: ControlPlane.Bench placement [--seconds N>=1] [--rounds N>=1] [--concurrency 1..1000] [--streams 1..concurrency] [--only grains|unary|stream] [--profile]");
             return 2;
         }
 
-        Console.WriteLine($"placement: {rounds} round(s) of {seconds}s per measurement, {concurrency} concurrent callers; cycle = Place + Complete");
+        Console.WriteLine($"placement: {rounds} round(s) of {seconds}s per measurement, {concurrency} concurrent callers ({streams} PlaceStream connection(s) for the stream measurement); cycle = Place + Complete");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, server GC {System.Runtime.GCSettings.IsServerGC}, .NET {Environment.Version}");
 
         var canned = new CannedPlacementReplies();
@@ -91,9 +93,10 @@ internal static class PlacementBenchmark
         {
             ("bare two-grain chain", "grains", ct => ChainAsync(grains, concurrency, ct)),
             ("grains: session Place+Complete", "grains", ct => GrainCyclesAsync(grains, concurrency, ct, refusals)),
-            ("bare gRPC unary", "unary", ct => UnaryAsync(new PlacementService.PlacementServiceClient(bareChannel), new Metadata(), concurrency, ct)),
+            ("bare gRPC unary", "unary stream", ct => UnaryAsync(new PlacementService.PlacementServiceClient(bareChannel), new Metadata(), concurrency, ct)),
             ("gRPC unary Place+Complete", "unary stream", ct => UnaryAsync(new PlacementService.PlacementServiceClient(channel), gateway, concurrency, ct)),
-            ("gRPC PlaceStream", "stream", ct => StreamAsync(new PlacementService.PlacementServiceClient(channel), gateway, concurrency, ct)),
+            ("gRPC PlaceStream", "stream", ct => StreamAsync(new PlacementService.PlacementServiceClient(channel), gateway, concurrency, streams, ct)),
+            ("bare gRPC PlaceStream", "stream", ct => StreamAsync(new PlacementService.PlacementServiceClient(bareChannel), new Metadata(), concurrency, streams, ct)),
         }.Where(m => only is null || m.Group.Split(' ').Contains(only)).Select(m => (m.Name, m.Run)).ToArray();
 
         // Warm up until the JIT is quiet: tiered compilation keeps recompiling hot methods for tens of
@@ -159,6 +162,7 @@ internal static class PlacementBenchmark
         Add("grains/chain", "grains: session Place+Complete", "bare two-grain chain", asRatio: false);
         Add("unary/bare gRPC", "gRPC unary Place+Complete", "bare gRPC unary", asRatio: false);
         Add("stream/unary", "gRPC PlaceStream", "gRPC unary Place+Complete", asRatio: true);
+        Add("bare stream/bare unary", "bare gRPC PlaceStream", "bare gRPC unary", asRatio: true);
         return string.Join(" | ", parts);
     }
 
@@ -322,89 +326,37 @@ internal static class PlacementBenchmark
         return cycles;
     }
 
-    // Sessions spread over up to four streams; each places again as soon as its completion is answered.
-    private static async Task<long> StreamAsync(PlacementService.PlacementServiceClient client, Metadata headers, int concurrency, CancellationToken ct)
+    // The same callers as the unary measurement, sharing persistent streams through the gateway's
+    // PlacementStreamClient (callers spread over `streams` of them).
+    private static async Task<long> StreamAsync(PlacementService.PlacementServiceClient client, Metadata headers, int concurrency, int streams, CancellationToken ct)
     {
-        var streams = Math.Min(4, concurrency); // sessions spread over up to four persistent streams
+        var gateways = Enumerable.Range(0, streams).Select(_ => new PlacementStreamClient(client, headers)).ToArray();
         long cycles = 0;
-        long errors = 0;
-        await Task.WhenAll(Enumerable.Range(0, streams).Select(s => Task.Run(async () =>
+        try
         {
-            using var call = client.PlaceStream(headers);
-            var sessions = Enumerable.Range(0, concurrency / streams).Select(i => $"stream-{s}-{i}").ToArray();
-            var writeLock = new SemaphoreSlim(1, 1);
-            async Task SendAsync(PlacementStreamRequest message)
+            await Task.WhenAll(Enumerable.Range(0, concurrency).Select(i => Task.Run(async () =>
             {
-                await writeLock.WaitAsync();
-                try
+                var stream = gateways[i % streams];
+                var request = new PlaceRequest { SessionId = $"stream-{i}", TenantId = $"tenant-{i % 8}", Plan = Plan, Deployment = Deployment, ReasoningEffort = ReasoningEffort.Low, PromptTokens = 1_000 };
+                while (!ct.IsCancellationRequested)
                 {
-                    await call.RequestStream.WriteAsync(message);
+                    var placed = await stream.PlaceAsync(request);
+                    await stream.CompleteAsync(new CompleteRequest
+                    {
+                        SessionId = request.SessionId, TenantId = request.TenantId, PlacementId = placed.Placement.PlacementId, PromptTokens = 1_000, OutputTokens = 200,
+                    });
+                    Interlocked.Increment(ref cycles);
                 }
-                finally
-                {
-                    writeLock.Release();
-                }
-            }
-
-            PlacementStreamRequest Place(int i) => new()
+            })));
+        }
+        finally
+        {
+            foreach (var gateway in gateways)
             {
-                CorrelationId = $"p{i}",
-                Place = new PlaceRequest { SessionId = sessions[i], TenantId = $"tenant-{i % 8}", Plan = Plan, Deployment = Deployment, ReasoningEffort = ReasoningEffort.Low, PromptTokens = 1_000 },
-            };
-
-            for (var i = 0; i < sessions.Length; i++)
-            {
-                await SendAsync(Place(i));
+                await gateway.DisposeAsync();
             }
+        }
 
-            var inFlight = sessions.Length;
-            while (inFlight > 0 && await call.ResponseStream.MoveNext(CancellationToken.None))
-            {
-                var reply = call.ResponseStream.Current;
-                var i = int.Parse(reply.CorrelationId.AsSpan(1), CultureInfo.InvariantCulture);
-                switch (reply.BodyCase)
-                {
-                    case PlacementStreamResponse.BodyOneofCase.Placed:
-                        await SendAsync(new PlacementStreamRequest
-                        {
-                            CorrelationId = $"c{i}",
-                            Complete = new CompleteRequest { SessionId = sessions[i], TenantId = $"tenant-{i % 8}", PlacementId = reply.Placed.Placement.PlacementId, PromptTokens = 1_000, OutputTokens = 200 },
-                        });
-                        break;
-                    case PlacementStreamResponse.BodyOneofCase.Completed:
-                        Interlocked.Increment(ref cycles);
-                        if (ct.IsCancellationRequested)
-                        {
-                            inFlight--;
-                        }
-                        else
-                        {
-                            await SendAsync(Place(i));
-                        }
-
-                        break;
-                    default:
-                        Interlocked.Increment(ref errors);
-                        if (reply.CorrelationId[0] == 'c')
-                        {
-                            throw new InvalidOperationException($"a completion failed: {reply.Error}"); // would leak a slot
-                        }
-
-                        if (ct.IsCancellationRequested)
-                        {
-                            inFlight--;
-                        }
-                        else
-                        {
-                            await SendAsync(Place(i));
-                        }
-
-                        break;
-                }
-            }
-
-            await call.RequestStream.CompleteAsync();
-        })));
         return cycles;
     }
 

@@ -41,6 +41,11 @@ public sealed class PlacementFleetFixture : IAsyncLifetime
         await Fleet.DisposeAsync();
         await Plane.DisposeAsync();
     }
+
+    /// <summary>Slots reserved on the fleet's replicas now, as the accelerators report them.</summary>
+    public async Task<int> ReservedSlotsAsync() =>
+        (await Task.WhenAll((await Plane.ListAsync("plc")).Select(a => Plane.Fleet.GetAcceleratorAsync(new GetAcceleratorRequest { AcceleratorId = a.AcceleratorId }, Plane.Operator).ResponseAsync)))
+            .Sum(a => a.Replicas.Sum(r => r.ReservedSlots));
 }
 
 /// <summary>
@@ -137,48 +142,46 @@ public sealed class PlacementApiTests(PlacementFleetFixture fixture) : IClassFix
     private Task<CompleteResponse> Complete(string session, string placementId) =>
         Plane.Placement.CompleteAsync(new CompleteRequest { SessionId = session, TenantId = "tenant-a", PlacementId = placementId, PromptTokens = 1, OutputTokens = 1 }, Plane.Gateway).ResponseAsync;
 
-    private async Task<int> ReservedSlotsAsync() =>
-        (await Task.WhenAll((await Plane.ListAsync("plc")).Select(a => Plane.Fleet.GetAcceleratorAsync(new GetAcceleratorRequest { AcceleratorId = a.AcceleratorId }, Plane.Operator).ResponseAsync)))
-            .Sum(a => a.Replicas.Sum(r => r.ReservedSlots));
+    private Task<int> ReservedSlotsAsync() => fixture.ReservedSlotsAsync();
 
     [Fact]
-    public async Task PlaceStream_places_and_completes_many_requests_on_one_stream()
+    public async Task PlaceStream_places_and_completes_many_requests_on_one_stream_in_batches()
     {
         using var call = Plane.Placement.PlaceStream(Plane.Gateway);
         const int count = 20; // the two fast replicas hold 22 streams
+        var places = new PlacementStreamRequestBatch();
         for (var i = 0; i < count; i++)
         {
-            await call.RequestStream.WriteAsync(new PlacementStreamRequest { CorrelationId = $"p{i}", Place = Models.Turn(Fast, $"stream-{i}") });
+            places.Items.Add(new PlacementStreamRequest { CorrelationId = $"p{i}", Place = Models.Turn(Fast, $"stream-{i}") });
         }
 
+        await call.RequestStream.WriteAsync(places);
         var placements = new Dictionary<string, ControlPlane.Contracts.V1.Placement>();
         while (placements.Count < count && await call.ResponseStream.MoveNext())
         {
-            var reply = call.ResponseStream.Current;
-            Assert.True(reply.BodyCase == PlacementStreamResponse.BodyOneofCase.Placed, $"{reply.CorrelationId}: {reply.Error}");
-            placements[reply.CorrelationId] = reply.Placed.Placement;
+            foreach (var reply in call.ResponseStream.Current.Items)
+            {
+                Assert.True(reply.BodyCase == PlacementStreamResponse.BodyOneofCase.Placed, $"{reply.CorrelationId}: {reply.Error}");
+                placements[reply.CorrelationId] = reply.Placed.Placement;
+            }
         }
 
+        // Completions one item a message: a batch of one is the unbatched form.
         foreach (var (id, placement) in placements)
         {
-            var session = $"stream-{id[1..]}";
-            await call.RequestStream.WriteAsync(new PlacementStreamRequest
+            await call.RequestStream.WriteAsync(StreamItems.One(new PlacementStreamRequest
             {
                 CorrelationId = $"c{id}",
-                Complete = new CompleteRequest { SessionId = session, TenantId = "tenant-a", PlacementId = placement.PlacementId, PromptTokens = 10, OutputTokens = 10 },
-            });
+                Complete = new CompleteRequest { SessionId = $"stream-{id[1..]}", TenantId = "tenant-a", PlacementId = placement.PlacementId, PromptTokens = 10, OutputTokens = 10 },
+            }));
         }
 
         await call.RequestStream.CompleteAsync();
-        var completed = 0;
-        while (await call.ResponseStream.MoveNext())
-        {
-            Assert.Equal(PlacementStreamResponse.BodyOneofCase.Completed, call.ResponseStream.Current.BodyCase);
-            completed++;
-        }
+        var completed = await StreamItems.ReadAllAsync(call.ResponseStream);
 
         Assert.Equal(count, placements.Count);
-        Assert.Equal(count, completed);
+        Assert.Equal(count, completed.Count);
+        Assert.All(completed, r => Assert.Equal(PlacementStreamResponse.BodyOneofCase.Completed, r.BodyCase));
         Assert.All(placements.Values, p => Assert.Equal(HardwareClass.WaferScale, p.HardwareClass));
     }
 
@@ -191,17 +194,16 @@ public sealed class PlacementApiTests(PlacementFleetFixture fixture) : IClassFix
         using var call = Plane.Placement.PlaceStream(Plane.Gateway);
         for (var i = 0; i < 30; i++)
         {
-            await call.RequestStream.WriteAsync(new PlacementStreamRequest { CorrelationId = "p", Place = Models.Turn(Fast, "reuse") });
-            Assert.True(await call.ResponseStream.MoveNext());
-            var placed = call.ResponseStream.Current;
+            await call.RequestStream.WriteAsync(StreamItems.One(new PlacementStreamRequest { CorrelationId = "p", Place = Models.Turn(Fast, "reuse") }));
+            var placed = await StreamItems.NextAsync(call.ResponseStream);
             Assert.True(placed.BodyCase == PlacementStreamResponse.BodyOneofCase.Placed, placed.Error?.Message);
-            await call.RequestStream.WriteAsync(new PlacementStreamRequest
+            await call.RequestStream.WriteAsync(StreamItems.One(new PlacementStreamRequest
             {
                 CorrelationId = "c",
                 Complete = new CompleteRequest { SessionId = "reuse", TenantId = "tenant-a", PlacementId = placed.Placed.Placement.PlacementId, PromptTokens = 1, OutputTokens = 1 },
-            });
-            Assert.True(await call.ResponseStream.MoveNext());
-            Assert.True(call.ResponseStream.Current.BodyCase == PlacementStreamResponse.BodyOneofCase.Completed, call.ResponseStream.Current.Error?.Message);
+            }));
+            var completed = await StreamItems.NextAsync(call.ResponseStream);
+            Assert.True(completed.BodyCase == PlacementStreamResponse.BodyOneofCase.Completed, completed.Error?.Message);
         }
 
         await call.RequestStream.CompleteAsync();
@@ -213,23 +215,45 @@ public sealed class PlacementApiTests(PlacementFleetFixture fixture) : IClassFix
     public async Task A_bad_item_on_the_stream_is_answered_with_its_error_and_the_stream_goes_on()
     {
         using var call = Plane.Placement.PlaceStream(Plane.Gateway);
-        await call.RequestStream.WriteAsync(new PlacementStreamRequest { CorrelationId = "bad", Place = Models.Turn(Fast, "s").With(r => r.Plan = "platinum") });
-        await call.RequestStream.WriteAsync(new PlacementStreamRequest { CorrelationId = "unknown", Place = Models.Turn("no-such-model", "s") });
-        await call.RequestStream.WriteAsync(new PlacementStreamRequest { CorrelationId = "empty" });
-        await call.RequestStream.WriteAsync(new PlacementStreamRequest { CorrelationId = "good", Place = Models.Turn(Fast, "stream-good") });
+        await call.RequestStream.WriteAsync(new PlacementStreamRequestBatch
+        {
+            Items =
+            {
+                new PlacementStreamRequest { CorrelationId = "bad", Place = Models.Turn(Fast, "s").With(r => r.Plan = "platinum") },
+                new PlacementStreamRequest { CorrelationId = "unknown", Place = Models.Turn("no-such-model", "s") },
+                new PlacementStreamRequest { CorrelationId = "empty" },
+                new PlacementStreamRequest { CorrelationId = "good", Place = Models.Turn(Fast, "stream-good") },
+                new PlacementStreamRequest { CorrelationId = "good", Place = Models.Turn(Fast, "stream-good-again") },
+            },
+        });
         await call.RequestStream.CompleteAsync();
 
-        var replies = new Dictionary<string, PlacementStreamResponse>();
-        while (await call.ResponseStream.MoveNext())
-        {
-            replies[call.ResponseStream.Current.CorrelationId] = call.ResponseStream.Current;
-        }
+        var replies = (await StreamItems.ReadAllAsync(call.ResponseStream)).ToLookup(r => r.CorrelationId);
 
-        Assert.Equal((int)Code.InvalidArgument, replies["bad"].Error.Code);
-        Assert.Contains("place.plan", replies["bad"].Error.Fields);
-        Assert.Equal((int)Code.NotFound, replies["unknown"].Error.Code);
-        Assert.Contains("body", replies["empty"].Error.Fields);
-        Assert.Equal(PlacementStreamResponse.BodyOneofCase.Placed, replies["good"].BodyCase);
+        Assert.Equal((int)Code.InvalidArgument, replies["bad"].Single().Error.Code);
+        Assert.Contains("place.plan", replies["bad"].Single().Error.Fields);
+        Assert.Equal((int)Code.NotFound, replies["unknown"].Single().Error.Code);
+        Assert.Equal("UNKNOWN_DEPLOYMENT", replies["unknown"].Single().Error.Reason);
+        Assert.Contains("body", replies["empty"].Single().Error.Fields);
+        Assert.Single(replies["good"], r => r.BodyCase == PlacementStreamResponse.BodyOneofCase.Placed);
+        Assert.Single(replies["good"], r => r.Error?.Fields.Contains("correlation_id") == true); // the same id twice in flight
+        await Complete("stream-good", replies["good"].Single(r => r.BodyCase == PlacementStreamResponse.BodyOneofCase.Placed).Placed.Placement.PlacementId);
+    }
+
+    [Fact]
+    public async Task A_batch_over_the_item_limit_ends_the_stream_with_invalid_argument_and_places_nothing()
+    {
+        var reservedBefore = await ReservedSlotsAsync();
+        using var call = Plane.Placement.PlaceStream(Plane.Gateway);
+        var batch = new PlacementStreamRequestBatch();
+        batch.Items.AddRange(Enumerable.Range(0, Silos.PlacementApi.PlacementGrpcService.MaxItemsPerBatch + 1)
+            .Select(i => new PlacementStreamRequest { CorrelationId = $"p{i}", Place = Models.Turn(Fast, $"too-many-{i}") }));
+        await call.RequestStream.WriteAsync(batch);
+
+        var error = await RpcAssert.FailsOnField(StatusCode.InvalidArgument, "items", async () => await StreamItems.ReadAllAsync(call.ResponseStream), "1..1024 items");
+
+        Assert.Contains("1025", error.Description);
+        Assert.Equal(reservedBefore, await ReservedSlotsAsync());
     }
 
     [Fact]

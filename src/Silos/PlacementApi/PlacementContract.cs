@@ -15,7 +15,7 @@ namespace ControlPlane.Silos.PlacementApi;
 public static class PlacementContract
 {
     /// <summary>The error domain of <c>google.rpc.ErrorInfo</c> details.</summary>
-    public const string ErrorDomain = "controlplane.v1";
+    public const string ErrorDomain = ControlPlane.Contracts.Placement.PlacementStreamErrors.ErrorDomain;
 
     /// <summary>The session grain's request for a validated wire request.</summary>
     public static SessionPlaceRequest ToDomain(V1.PlaceRequest request) => new(

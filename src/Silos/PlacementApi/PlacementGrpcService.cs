@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using ControlPlane.Contracts.Placement;
 using ControlPlane.Contracts.Security;
+using ControlPlane.Grains.Hosting;
 using ControlPlane.Grains.Sessions;
 using ControlPlane.Silos.Metrics;
 using ControlPlane.Silos.Security;
@@ -16,13 +18,19 @@ namespace ControlPlane.Silos.PlacementApi;
 /// outcome to a reply or a gRPC error with the right code and retry hint.
 /// </summary>
 public sealed partial class PlacementGrpcService(
-    IGrainFactory grains,
+    StringKeyedGrainFactory<ISessionGrain> sessions,
     PlacementRequestValidator validator,
     ControlPlaneMetrics metrics,
     ILogger<PlacementGrpcService> logger) : V1.PlacementService.PlacementServiceBase
 {
-    /// <summary>Requests one PlaceStream works on at once; more wait for a free turn (back-pressure).</summary>
+    /// <summary>Items one PlaceStream works on at once; more wait for a free turn (back-pressure).</summary>
     public const int MaxInFlightPerStream = 256;
+
+    /// <summary>Items one PlaceStream message may carry; a larger batch ends the stream with INVALID_ARGUMENT.</summary>
+    public const int MaxItemsPerBatch = 1024;
+
+    // Replies one reply message carries at most (~160 KB of Place replies with their explanations).
+    private const int MaxRepliesPerBatch = 256;
 
     /// <inheritdoc />
     public override async Task<V1.PlaceResponse> Place(V1.PlaceRequest request, ServerCallContext context)
@@ -53,38 +61,49 @@ public sealed partial class PlacementGrpcService(
     }
 
     /// <inheritdoc />
-    public override async Task PlaceStream(IAsyncStreamReader<V1.PlacementStreamRequest> requestStream, IServerStreamWriter<V1.PlacementStreamResponse> responseStream, ServerCallContext context)
+    public override async Task PlaceStream(IAsyncStreamReader<V1.PlacementStreamRequestBatch> requestStream, IServerStreamWriter<V1.PlacementStreamResponseBatch> responseStream, ServerCallContext context)
     {
         var caller = context.Caller();
         var ct = context.CancellationToken;
         var turns = new SemaphoreSlim(MaxInFlightPerStream); // not disposed: answers still running when the client leaves release it
         var inFlight = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
 
-        // One writer drains the replies; it flushes only when no other reply is waiting, so a busy stream
-        // sends many replies per HTTP/2 flush (the point of a persistent connection).
-        var replies = System.Threading.Channels.Channel.CreateUnbounded<V1.PlacementStreamResponse>(); // multi-reader kind: it can Count
+        // One writer sends the replies, as many in one message as are ready (the point of a persistent stream).
+        var replies = System.Threading.Channels.Channel.CreateUnbounded<V1.PlacementStreamResponse>(new() { SingleReader = true });
         var writer = WriteRepliesAsync(replies.Reader, responseStream, ct);
+        RpcException? violation = null;
 
-        await foreach (var item in requestStream.ReadAllAsync(ct))
+        await foreach (var batch in requestStream.ReadAllAsync(ct))
         {
-            var id = item.CorrelationId;
-            if (id.Length is 0 or > 64 || !inFlight.TryAdd(id, true))
+            if (batch.Items.Count > MaxItemsPerBatch)
             {
-                replies.Writer.TryWrite(new V1.PlacementStreamResponse
-                {
-                    CorrelationId = id.Length > 64 ? id[..64] : id,
-                    Error = new V1.StreamError
-                    {
-                        Code = (int)Code.InvalidArgument,
-                        Message = id.Length is 0 or > 64 ? "correlation_id must be 1..64 characters" : $"correlation_id '{id}' is already in flight on this stream",
-                        Fields = { "correlation_id" },
-                    },
-                });
-                continue;
+                // A client bug, not bad input on an item: stop reading, answer what is in flight, then say so.
+                violation = FieldViolations.Single(StatusCode.InvalidArgument, "items",
+                    $"a PlaceStream message carries 1..{MaxItemsPerBatch} items; this one had {batch.Items.Count}. Split the batch; nothing of it was done");
+                break;
             }
 
-            await turns.WaitAsync(ct);
-            _ = AnswerAsync(item); // never faults: every outcome becomes a reply
+            foreach (var item in batch.Items)
+            {
+                var id = item.CorrelationId;
+                if (id.Length is 0 or > 64 || !inFlight.TryAdd(id, true))
+                {
+                    replies.Writer.TryWrite(new V1.PlacementStreamResponse
+                    {
+                        CorrelationId = id.Length > 64 ? id[..64] : id,
+                        Error = new V1.StreamError
+                        {
+                            Code = (int)Code.InvalidArgument,
+                            Message = id.Length is 0 or > 64 ? "correlation_id must be 1..64 characters" : $"correlation_id '{id}' is already in flight on this stream",
+                            Fields = { "correlation_id" },
+                        },
+                    });
+                    continue;
+                }
+
+                await turns.WaitAsync(ct);
+                _ = AnswerAsync(item); // never faults: every outcome becomes a reply
+            }
         }
 
         // The client finished sending: holding every turn means every answer has been queued; then end the stream.
@@ -95,12 +114,18 @@ public sealed partial class PlacementGrpcService(
 
         replies.Writer.TryComplete();
         await writer;
+        if (violation is not null)
+        {
+            throw violation;
+        }
 
         async Task AnswerAsync(V1.PlacementStreamRequest item)
         {
             try
             {
-                var reply = await HandleAsync(item, caller, ct);
+                // Not the stream's token: every item in flight would register on that one token, and they
+                // contended on its lock in the profile. An answer that outlives the stream is dropped.
+                var reply = await HandleAsync(item, caller, CancellationToken.None);
 
                 // The id is free again before the client can see the reply, so it may reuse it at once.
                 inFlight.TryRemove(item.CorrelationId, out _);
@@ -129,17 +154,20 @@ public sealed partial class PlacementGrpcService(
         }
     }
 
-    private static async Task WriteRepliesAsync(System.Threading.Channels.ChannelReader<V1.PlacementStreamResponse> replies, IServerStreamWriter<V1.PlacementStreamResponse> stream, CancellationToken ct)
+    private static async Task WriteRepliesAsync(System.Threading.Channels.ChannelReader<V1.PlacementStreamResponse> replies, IServerStreamWriter<V1.PlacementStreamResponseBatch> stream, CancellationToken ct)
     {
-        var buffered = new WriteOptions(WriteFlags.BufferHint);
         while (await replies.WaitToReadAsync(ct))
         {
-            while (replies.TryRead(out var reply))
+            // Let the answers already running on this thread queue theirs first: one message and one send
+            // then carry them all.
+            await Task.Yield();
+            var batch = new V1.PlacementStreamResponseBatch();
+            while (batch.Items.Count < MaxRepliesPerBatch && replies.TryRead(out var reply))
             {
-                // Buffer while more replies wait; the last one of a burst goes out with a flush.
-                stream.WriteOptions = replies.Count > 0 ? buffered : null;
-                await stream.WriteAsync(reply, ct);
+                batch.Items.Add(reply);
             }
+
+            await stream.WriteAsync(batch, ct);
         }
     }
 
@@ -179,7 +207,7 @@ public sealed partial class PlacementGrpcService(
         }
         catch (RpcException ex)
         {
-            response.Error = ToStreamError(ex);
+            response.Error = PlacementStreamErrors.ToStreamError(ex);
         }
         catch (Exception ex) when (ex is TimeoutException or OrleansException)
         {
@@ -197,7 +225,7 @@ public sealed partial class PlacementGrpcService(
 
     private async Task<V1.PlaceResponse> PlaceAsync(V1.PlaceRequest request, CancellationToken ct)
     {
-        var outcome = await grains.GetGrain<ISessionGrain>(request.SessionId).PlaceAsync(PlacementContract.ToDomain(request)).WaitAsync(ct);
+        var outcome = await sessions.Get(request.SessionId).PlaceAsync(PlacementContract.ToDomain(request)).WaitAsync(ct);
         if (outcome.Refusal != SessionRefusal.None)
         {
             throw PlacementContract.ToException(outcome.Refusal, outcome.Message);
@@ -215,7 +243,7 @@ public sealed partial class PlacementGrpcService(
 
     private async Task<V1.CompleteResponse> CompleteAsync(V1.CompleteRequest request, CancellationToken ct)
     {
-        var outcome = await grains.GetGrain<ISessionGrain>(request.SessionId)
+        var outcome = await sessions.Get(request.SessionId)
             .CompleteAsync(request.TenantId, request.PlacementId, request.PromptTokens, request.OutputTokens).WaitAsync(ct);
         if (outcome.Refusal != SessionRefusal.None)
         {
@@ -232,7 +260,7 @@ public sealed partial class PlacementGrpcService(
 
     private async Task<V1.RenewResponse> RenewAsync(V1.RenewRequest request, CancellationToken ct)
     {
-        var renewed = await grains.GetGrain<ISessionGrain>(request.SessionId).RenewAsync(request.TenantId, request.PlacementId).WaitAsync(ct);
+        var renewed = await sessions.Get(request.SessionId).RenewAsync(request.TenantId, request.PlacementId).WaitAsync(ct);
         if (!renewed)
         {
             throw FieldViolations.Single(StatusCode.NotFound, "placement_id",
@@ -253,27 +281,6 @@ public sealed partial class PlacementGrpcService(
 
     private static RpcException NotGateway(CallerIdentity caller) => new(new Grpc.Core.Status(StatusCode.PermissionDenied,
         $"a {caller.Role.ToString().ToLowerInvariant()} token may only ask for dry runs (dry_run: true); placing needs a gateway token"));
-
-    private static V1.StreamError ToStreamError(RpcException ex)
-    {
-        var error = new V1.StreamError { Code = (int)ex.StatusCode, Message = ex.Status.Detail };
-        if (ex.GetRpcStatus() is { } status)
-        {
-            foreach (var detail in status.Details)
-            {
-                if (detail.TryUnpack(out RetryInfo retry))
-                {
-                    error.RetryAfter = retry.RetryDelay;
-                }
-                else if (detail.TryUnpack(out BadRequest bad))
-                {
-                    error.Fields.AddRange(bad.FieldViolations.Select(v => v.Field));
-                }
-            }
-        }
-
-        return error;
-    }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "PlaceStream item {CorrelationId} failed unexpectedly")]
     private static partial void LogItemFailed(ILogger logger, string correlationId, Exception error);
