@@ -154,13 +154,23 @@ internal static class SimulatorApp
         }
 
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"fleet: {fleet.Accelerators.Count} accelerators, {fleet.Replicas.Count} replicas; workload: {workload.Arrivals.Count:N0} trace requests, {workload.Jobs.Count} agentic jobs ({workload.JobTurns:N0} turns)"));
+            $"fleet: {fleet.Accelerators.Count} accelerators, {fleet.Replicas.Count} replicas ({ReplicaSummary(fleet)}); workload: {workload.Arrivals.Count:N0} trace requests, {workload.Jobs.Count} agentic jobs ({workload.JobTurns:N0} turns)"));
         var options = new SimulationOptions { BucketSeconds = bucketSeconds, Faults = faults };
         var results = new List<RunResult>();
         foreach (var name in names)
         {
             var clock = Stopwatch.StartNew();
             var setup = PolicyCatalog.Create(name, file, fleet, catalogue, model, seed);
+            if (!ReferenceEquals(setup.Fleet, fleet))
+            {
+                // A policy that places its own replicas (gpu-only) says where they went, and what did not fit.
+                stdout.WriteLine($"  {name} places its own replicas: {ReplicaSummary(setup.Fleet)}");
+                foreach (var problem in setup.Fleet.PlacementProblems)
+                {
+                    stdout.WriteLine($"  {name} warning: {problem}");
+                }
+            }
+
             var result = new FleetSimulation(setup.Fleet, setup.Policy, options, setup.RoutingSpec).Run(workload);
             results.Add(result);
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -186,4 +196,10 @@ internal static class SimulatorApp
         stdout.WriteLine($"wrote {Path.Combine(outDir, "results.json")} and 4 charts (interactive-ttft-cdf.svg, long-horizon-e2e-cdf.svg, wafer-scale-utilization.svg, gpu-utilization.svg)");
         return 0;
     }
+
+    // "fast-coder 2 wafer-scale + 1 gpu, large-coder 5 gpu": where each deployment's replicas run.
+    private static string ReplicaSummary(SimFleet fleet) => string.Join(", ", fleet.Deployments.Select(d =>
+        $"{d.Name} " + string.Join(" + ", fleet.Replicas.Where(r => r.Deployment == d.Name).GroupBy(r => r.Assignment.Sku.Class)
+            .Select(g => $"{g.Count()} {(g.Key == ControlPlane.Placement.Hardware.HardwareClass.WaferScale ? "wafer-scale" : "gpu")}")
+            .DefaultIfEmpty("none"))));
 }

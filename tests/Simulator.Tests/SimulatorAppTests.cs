@@ -25,6 +25,20 @@ public sealed class SimulatorAppTests : IDisposable
     }
 
     [Fact]
+    public async Task The_run_says_where_each_deployment_runs_and_where_a_policy_that_places_its_own_replicas_put_them()
+    {
+        var fleet = Write("fleet.json", TestFleets.Fleet);
+        var trace = Write("trace.csv", "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:17:00.0000000,500,20\n");
+
+        var (code, stdout, stderr) = await Run("--fleet", fleet, "--workload", $"azure:{trace}", "--policy", "project,gpu-only", "--out", Path.Combine(_dir, "out"));
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains("(fast 2 wafer-scale + 1 gpu, large 4 gpu)", stdout);
+        Assert.Contains("gpu-only places its own replicas: fast 3 gpu, large 4 gpu", stdout);
+        Assert.DoesNotContain("project places its own", stdout);
+    }
+
+    [Fact]
     public async Task A_run_compares_policies_in_an_aligned_table_and_writes_json_and_charts()
     {
         var fleet = Write("fleet.json", TestFleets.Fleet);
