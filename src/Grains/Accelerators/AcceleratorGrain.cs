@@ -20,7 +20,7 @@ public sealed partial class AcceleratorGrain(
     private readonly FleetOptions _options = options.Value;
     private AcceleratorTelemetry _telemetry = AcceleratorTelemetry.None;
     private DateTimeOffset? _lastHeartbeatAt;
-    private DateTimeOffset? _leaseExpiresAt;
+    private HeartbeatLease? _lease;
     private ulong _lastSequence;
     private DateTimeOffset _lastPublishedAt = DateTimeOffset.MinValue;
     private IGrainTimer? _leaseTimer;
@@ -33,6 +33,8 @@ public sealed partial class AcceleratorGrain(
 
     private AcceleratorRecord Record => record.State;
 
+    private HeartbeatLease Lease => _lease ??= new HeartbeatLease(_options.LeaseDuration, _options.LeaseCheckInterval);
+
     private bool IsRegistered => Record.Registration is not null;
 
     /// <inheritdoc />
@@ -41,7 +43,7 @@ public sealed partial class AcceleratorGrain(
         if (IsRegistered && Record.Lifecycle.State is not (AcceleratorState.Decommissioned or AcceleratorState.Unregistered))
         {
             // A re-activated grain gives its node one full lease to be heard from again.
-            _leaseExpiresAt = time.GetUtcNow() + _options.LeaseDuration;
+            Lease.Renew(time.GetUtcNow());
             StartLeaseTimer();
             Publish();
         }
@@ -87,7 +89,7 @@ public sealed partial class AcceleratorGrain(
 
         // A new agent run numbers its reports from 1 again.
         _lastSequence = 0;
-        _leaseExpiresAt = now + _options.LeaseDuration;
+        Lease.Renew(now);
         StartLeaseTimer();
         Publish();
         LogRegistered(logger, registration.AcceleratorId, registration.NodeId, Record.Lifecycle.State);
@@ -121,7 +123,7 @@ public sealed partial class AcceleratorGrain(
         var now = time.GetUtcNow();
         _telemetry = telemetry;
         _lastHeartbeatAt = now;
-        _leaseExpiresAt = now + _options.LeaseDuration;
+        Lease.Renew(now);
 
         var from = Record.Lifecycle;
         var transition = AcceleratorLifecycle.Apply(from, LifecycleTrigger.Heartbeat);
@@ -336,7 +338,7 @@ public sealed partial class AcceleratorGrain(
         var now = time.GetUtcNow();
         ExpireReservations(now);
         await AdvanceDrainAsync(now);
-        if (_leaseExpiresAt is { } expiry && now >= expiry)
+        if (Lease.HasExpired(now))
         {
             var from = Record.Lifecycle;
             var transition = AcceleratorLifecycle.Apply(from, LifecycleTrigger.LeaseExpired);
@@ -369,7 +371,7 @@ public sealed partial class AcceleratorGrain(
     {
         _leaseTimer?.Dispose();
         _leaseTimer = null;
-        _leaseExpiresAt = null;
+        Lease.Release();
     }
 
     private void Publish()
@@ -387,7 +389,7 @@ public sealed partial class AcceleratorGrain(
         Record.RegisteredAt,
         Record.StateChangedAt,
         _lastHeartbeatAt,
-        _leaseExpiresAt,
+        Lease.ExpiresAt,
         time.GetUtcNow(),
         Record.Hosted.Values.Select(LoadOf).ToArray(),
         DrainStatusNow());

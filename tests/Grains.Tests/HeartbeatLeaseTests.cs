@@ -1,0 +1,92 @@
+using ControlPlane.Grains.Accelerators;
+
+namespace ControlPlane.Grains.Tests;
+
+/// <summary>The heartbeat lease: expires on time when checks run on time, and forgives a silo that stalled.</summary>
+public class HeartbeatLeaseTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 24, 0, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan Duration = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+
+    private static DateTimeOffset At(double seconds) => T0 + TimeSpan.FromSeconds(seconds);
+
+    [Fact]
+    public void With_checks_on_time_the_lease_expires_a_duration_after_the_last_heartbeat()
+    {
+        var lease = new HeartbeatLease(Duration, Interval);
+        lease.Renew(At(0));
+
+        for (var s = 1; s < 15; s++)
+        {
+            Assert.False(lease.HasExpired(At(s)), $"expired at {s}s");
+        }
+
+        Assert.True(lease.HasExpired(At(15)));
+    }
+
+    [Fact]
+    public void A_check_that_ran_late_extends_the_lease_by_its_lateness_and_a_silent_node_is_still_found()
+    {
+        var lease = new HeartbeatLease(Duration, Interval);
+        lease.Renew(At(0));
+        for (var s = 1; s <= 5; s++)
+        {
+            Assert.False(lease.HasExpired(At(s)));
+        }
+
+        // The silo stalls: the next check runs 20 s after the last instead of 1 s, past the lease.
+        Assert.False(lease.HasExpired(At(25)));
+        Assert.Equal(At(34), lease.ExpiresAt); // 15 + (20 - 1) of lateness
+
+        for (var s = 26; s < 34; s++)
+        {
+            Assert.False(lease.HasExpired(At(s)), $"expired at {s}s");
+        }
+
+        Assert.True(lease.HasExpired(At(34)));
+    }
+
+    [Fact]
+    public void Jitter_within_one_interval_changes_nothing()
+    {
+        var lease = new HeartbeatLease(Duration, Interval);
+        lease.Renew(At(0));
+        var t = 0.0;
+        while (t < 14)
+        {
+            t += 1.9; // 0.9 s late each time: under one interval
+            Assert.False(lease.HasExpired(At(Math.Min(t, 14.9))));
+        }
+
+        Assert.Equal(At(15), lease.ExpiresAt);
+        Assert.True(lease.HasExpired(At(15.5)));
+    }
+
+    [Fact]
+    public void A_heartbeat_after_a_stall_renews_from_its_own_time()
+    {
+        var lease = new HeartbeatLease(Duration, Interval);
+        lease.Renew(At(0));
+        Assert.False(lease.HasExpired(At(1)));
+        Assert.False(lease.HasExpired(At(30))); // stalled 29 s: extended to 43
+
+        lease.Renew(At(31));
+
+        Assert.Equal(At(46), lease.ExpiresAt);
+        Assert.False(lease.HasExpired(At(32)));
+    }
+
+    [Fact]
+    public void Without_a_lease_nothing_expires()
+    {
+        var lease = new HeartbeatLease(Duration, Interval);
+        Assert.False(lease.HasExpired(At(100)));
+
+        lease.Renew(At(0));
+        lease.Release();
+
+        Assert.Null(lease.ExpiresAt);
+        Assert.False(lease.HasExpired(At(1_000)));
+    }
+}
