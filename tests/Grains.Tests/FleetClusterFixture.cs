@@ -23,6 +23,9 @@ public sealed class FleetClusterFixture : IAsyncLifetime
 
     public IGrainFactory Grains => Cluster.GrainFactory;
 
+    /// <summary>The primary silo's services: its silo-local singletons (routers, caches, factories).</summary>
+    public IServiceProvider PrimarySilo => ((InProcessSiloHandle)Cluster.Primary!).SiloHost.Services;
+
     public async Task InitializeAsync()
     {
         var builder = new TestClusterBuilder(2);

@@ -5,7 +5,6 @@ using ControlPlane.Placement.Hardware;
 using ControlPlane.Placement.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Orleans.TestingHost;
 
 namespace ControlPlane.Grains.Tests;
 
@@ -13,7 +12,7 @@ namespace ControlPlane.Grains.Tests;
 [Collection(FleetClusterCollection.Name)]
 public class PlacementRoutersTests(FleetClusterFixture cluster)
 {
-    private IServiceProvider Silo => ((InProcessSiloHandle)cluster.Cluster.Primary!).SiloHost.Services;
+    private IServiceProvider Silo => cluster.PrimarySilo;
 
     [Fact]
     public async Task Placing_on_unknown_deployments_leaves_no_router_behind()

@@ -2,7 +2,6 @@ using ControlPlane.Grains.Accelerators;
 using ControlPlane.Grains.Hosting;
 using ControlPlane.Grains.Sessions;
 using Microsoft.Extensions.DependencyInjection;
-using Orleans.TestingHost;
 
 namespace ControlPlane.Grains.Tests;
 
@@ -10,7 +9,7 @@ namespace ControlPlane.Grains.Tests;
 [Collection(FleetClusterCollection.Name)]
 public class StringKeyedGrainFactoryTests(FleetClusterFixture cluster)
 {
-    private IServiceProvider Silo => ((InProcessSiloHandle)cluster.Cluster.Primary!).SiloHost.Services;
+    private IServiceProvider Silo => cluster.PrimarySilo;
 
     [Theory]
     [InlineData("wafer-001")]
