@@ -224,6 +224,8 @@ public sealed class PlacementApiTests(PlacementFleetFixture fixture) : IClassFix
                 new PlacementStreamRequest { CorrelationId = "empty" },
                 new PlacementStreamRequest { CorrelationId = "good", Place = Models.Turn(Fast, "stream-good") },
                 new PlacementStreamRequest { CorrelationId = "good", Place = Models.Turn(Fast, "stream-good-again") },
+                new PlacementStreamRequest { CorrelationId = "", Place = Models.Turn(Fast, "stream-no-id") },
+                new PlacementStreamRequest { CorrelationId = new string('x', 65), Place = Models.Turn(Fast, "stream-long-id") },
             },
         });
         await call.RequestStream.CompleteAsync();
@@ -237,6 +239,8 @@ public sealed class PlacementApiTests(PlacementFleetFixture fixture) : IClassFix
         Assert.Contains("body", replies["empty"].Single().Error.Fields);
         Assert.Single(replies["good"], r => r.BodyCase == PlacementStreamResponse.BodyOneofCase.Placed);
         Assert.Single(replies["good"], r => r.Error?.Fields.Contains("correlation_id") == true); // the same id twice in flight
+        Assert.Contains("1..64 characters", replies[""].Single().Error.Message);
+        Assert.Contains("correlation_id", replies[new string('x', 64)].Single().Error.Fields); // echoed cut to 64
         await Complete("stream-good", replies["good"].Single(r => r.BodyCase == PlacementStreamResponse.BodyOneofCase.Placed).Placed.Placement.PlacementId);
     }
 
@@ -246,7 +250,7 @@ public sealed class PlacementApiTests(PlacementFleetFixture fixture) : IClassFix
         var reservedBefore = await ReservedSlotsAsync();
         using var call = Plane.Placement.PlaceStream(Plane.Gateway);
         var batch = new PlacementStreamRequestBatch();
-        batch.Items.AddRange(Enumerable.Range(0, Silos.PlacementApi.PlacementGrpcService.MaxItemsPerBatch + 1)
+        batch.Items.AddRange(Enumerable.Range(0, ControlPlane.Contracts.Placement.PlacementStreamProtocol.MaxItemsPerBatch + 1)
             .Select(i => new PlacementStreamRequest { CorrelationId = $"p{i}", Place = Models.Turn(Fast, $"too-many-{i}") }));
         await call.RequestStream.WriteAsync(batch);
 

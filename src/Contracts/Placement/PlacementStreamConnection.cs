@@ -13,9 +13,6 @@ namespace ControlPlane.Contracts.Placement;
 /// </summary>
 internal sealed class PlacementStreamConnection
 {
-    // The silo's limit on items per message.
-    private const int MaxItemsPerBatch = 1024;
-
     private readonly AsyncDuplexStreamingCall<PlacementStreamRequestBatch, PlacementStreamResponseBatch> _call;
     private readonly Channel<PlacementStreamRequest> _outbox;
     private readonly ConcurrentDictionary<long, TaskCompletionSource<PlacementStreamResponse>> _waiting = new();
@@ -107,7 +104,7 @@ internal sealed class PlacementStreamConnection
                 // send on the socket then carry them all.
                 await Task.Yield();
                 var batch = new PlacementStreamRequestBatch();
-                while (batch.Items.Count < MaxItemsPerBatch && queued.TryRead(out var item))
+                while (batch.Items.Count < PlacementStreamProtocol.MaxItemsPerBatch && queued.TryRead(out var item))
                 {
                     batch.Items.Add(item);
                 }

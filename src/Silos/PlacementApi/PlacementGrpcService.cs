@@ -26,9 +26,6 @@ public sealed partial class PlacementGrpcService(
     /// <summary>Items one PlaceStream works on at once; more wait for a free turn (back-pressure).</summary>
     public const int MaxInFlightPerStream = 256;
 
-    /// <summary>Items one PlaceStream message may carry; a larger batch ends the stream with INVALID_ARGUMENT.</summary>
-    public const int MaxItemsPerBatch = 1024;
-
     // Replies one reply message carries at most (~160 KB of Place replies with their explanations).
     private const int MaxRepliesPerBatch = 256;
 
@@ -75,26 +72,26 @@ public sealed partial class PlacementGrpcService(
 
         await foreach (var batch in requestStream.ReadAllAsync(ct))
         {
-            if (batch.Items.Count > MaxItemsPerBatch)
+            if (batch.Items.Count > PlacementStreamProtocol.MaxItemsPerBatch)
             {
                 // A client bug, not bad input on an item: stop reading, answer what is in flight, then say so.
                 violation = FieldViolations.Single(StatusCode.InvalidArgument, "items",
-                    $"a PlaceStream message carries 1..{MaxItemsPerBatch} items; this one had {batch.Items.Count}. Split the batch; nothing of it was done");
+                    $"a PlaceStream message carries 1..{PlacementStreamProtocol.MaxItemsPerBatch} items; this one had {batch.Items.Count}. Split the batch; nothing of it was done");
                 break;
             }
 
             foreach (var item in batch.Items)
             {
                 var id = item.CorrelationId;
-                if (id.Length is 0 or > 64 || !inFlight.TryAdd(id, true))
+                if (id.Length is 0 or > PlacementStreamProtocol.MaxCorrelationIdLength || !inFlight.TryAdd(id, true))
                 {
                     replies.Writer.TryWrite(new V1.PlacementStreamResponse
                     {
-                        CorrelationId = id.Length > 64 ? id[..64] : id,
+                        CorrelationId = id.Length > PlacementStreamProtocol.MaxCorrelationIdLength ? id[..PlacementStreamProtocol.MaxCorrelationIdLength] : id,
                         Error = new V1.StreamError
                         {
                             Code = (int)Code.InvalidArgument,
-                            Message = id.Length is 0 or > 64 ? "correlation_id must be 1..64 characters" : $"correlation_id '{id}' is already in flight on this stream",
+                            Message = id.Length is 0 or > PlacementStreamProtocol.MaxCorrelationIdLength ? $"correlation_id must be 1..{PlacementStreamProtocol.MaxCorrelationIdLength} characters" : $"correlation_id '{id}' is already in flight on this stream",
                             Fields = { "correlation_id" },
                         },
                     });
