@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ControlPlane.Contracts.Placement;
 using ControlPlane.Contracts.V1;
 using ControlPlane.HardwareAgents.Simulation;
 using Google.Protobuf.WellKnownTypes;
@@ -41,7 +42,8 @@ public sealed class DemoWorkload(GrpcChannel channel, string operatorToken, stri
         var users = Math.Max(4, wafers * 3);
         var agents = Math.Max(2, gpuNodes / 2);
         console.WriteLine($"demo workload: {users} interactive users on {FastModel}, {agents} long-horizon agents on {LargeModel}; progress every 10s");
-        var placement = new PlacementService.PlacementServiceClient(channel);
+        // Every user and agent places through one persistent PlaceStream, as a gateway would.
+        await using var placement = new PlacementStreamClient(new PlacementService.PlacementServiceClient(channel), _gateway);
         var workers = Enumerable.Range(0, users).Select(i => UserAsync(placement, i, cancellationToken))
             .Concat(Enumerable.Range(0, agents).Select(i => AgentAsync(placement, i, cancellationToken)))
             .Append(ReportAsync(cancellationToken))
@@ -114,7 +116,7 @@ public sealed class DemoWorkload(GrpcChannel channel, string operatorToken, stri
     }
 
     // One interactive user: short turns with think time; every tenth conversation finishes deep on the large model.
-    private async Task UserAsync(PlacementService.PlacementServiceClient client, int user, CancellationToken cancellationToken)
+    private async Task UserAsync(PlacementStreamClient client, int user, CancellationToken cancellationToken)
     {
         var random = new Random(user);
         var conversation = 0;
@@ -137,7 +139,7 @@ public sealed class DemoWorkload(GrpcChannel channel, string operatorToken, stri
     }
 
     // One long-horizon agent: minutes-long jobs on the large model, renewing the placement while they run.
-    private async Task AgentAsync(PlacementService.PlacementServiceClient client, int agent, CancellationToken cancellationToken)
+    private async Task AgentAsync(PlacementStreamClient client, int agent, CancellationToken cancellationToken)
     {
         var random = new Random(10_000 + agent);
         var job = 0;
@@ -148,7 +150,7 @@ public sealed class DemoWorkload(GrpcChannel channel, string operatorToken, stri
         }
     }
 
-    private async Task TurnAsync(PlacementService.PlacementServiceClient client, string session, string tenant, string deployment, ReasoningEffort effort, int prompt, int output, CancellationToken cancellationToken)
+    private async Task TurnAsync(PlacementStreamClient client, string session, string tenant, string deployment, ReasoningEffort effort, int prompt, int output, CancellationToken cancellationToken)
     {
         PlaceResponse placed;
         try
@@ -157,7 +159,7 @@ public sealed class DemoWorkload(GrpcChannel channel, string operatorToken, stri
             {
                 SessionId = session, TenantId = tenant, Plan = "enterprise", Deployment = deployment, ReasoningEffort = effort,
                 PromptTokens = prompt, ExpectedOutputTokens = output,
-            }, _gateway, cancellationToken: cancellationToken);
+            }, cancellationToken);
         }
         catch (RpcException ex) when (ex.StatusCode is StatusCode.ResourceExhausted or StatusCode.Unavailable)
         {
@@ -187,19 +189,19 @@ public sealed class DemoWorkload(GrpcChannel channel, string operatorToken, stri
         await renewing.CancelAsync();
         await renew;
         await client.CompleteAsync(new CompleteRequest { SessionId = session, TenantId = tenant, PlacementId = p.PlacementId, PromptTokens = prompt, OutputTokens = output },
-            _gateway, cancellationToken: cancellationToken);
+            cancellationToken);
         Interlocked.Increment(ref _completed);
         Interlocked.Add(ref _tokens, output);
     }
 
-    private async Task RenewAsync(PlacementService.PlacementServiceClient client, string session, string tenant, string placementId, CancellationToken cancellationToken)
+    private async Task RenewAsync(PlacementStreamClient client, string session, string tenant, string placementId, CancellationToken cancellationToken)
     {
         try
         {
             while (true)
             {
                 await Task.Delay(TimeSpan.FromSeconds(30), cancellationToken);
-                await client.RenewAsync(new RenewRequest { SessionId = session, TenantId = tenant, PlacementId = placementId }, _gateway, cancellationToken: cancellationToken);
+                await client.RenewAsync(new RenewRequest { SessionId = session, TenantId = tenant, PlacementId = placementId }, cancellationToken);
             }
         }
         catch (OperationCanceledException)
