@@ -1,6 +1,7 @@
 using ControlPlane.Grains.Accelerators;
 using ControlPlane.Grains.Accelerators.Operations;
 using ControlPlane.Grains.Deployments;
+using ControlPlane.Grains.Replicas;
 using ControlPlane.Grains.Routing;
 using ControlPlane.Grains.Sessions;
 using ControlPlane.Placement.Deployments;
@@ -259,26 +260,19 @@ public class OperatorLifecycleTests(FleetClusterFixture cluster)
         // A 300B FP8 model takes a whole 8-GPU node, so a second replica needs a second node.
         var definition = fleet.GpuModel(1) with { Parameters = 300_000_000_000, Precision = Placement.Models.ModelPrecision.Fp8, MaxReplicas = 2 };
         var ready = await fleet.DeployReadyAsync(definition, 1);
-        var slots = ready.Replicas.Single().Slots;
-        var held = new List<(ISessionGrain Session, string PlacementId)>();
-        for (var i = 0; i < slots; i++)
+        var replica = ready.Replicas.Single();
+
+        // Every slot held at the accelerator, as other gateways' placements would hold them, on a lease long
+        // enough that no renewal is needed: with the test cluster's one-second placement lease, renewals
+        // delayed by a busy machine let the load vanish before the deployment saw it.
+        var accelerator = Grains.GetGrain<IAcceleratorGrain>(replica.AcceleratorIds[0]);
+        var held = Enumerable.Range(0, replica.Slots).Select(i => $"pl-{i:x32}").ToArray();
+        foreach (var placementId in held)
         {
-            var s = Grains.GetGrain<ISessionGrain>($"op9-hold-{i}");
-            var placed = (await s.PlaceAsync(Ask(definition.Name))).Result!;
-            Assert.True(placed.Placed, placed.Message);
-            held.Add((s, placed.PlacementId));
+            var reserved = await accelerator.ReserveSlotAsync(replica.ReplicaId, placementId, TimeSpan.FromMinutes(5));
+            Assert.Equal(SlotRefusal.None, reserved.Refusal);
         }
 
-        using var renewing = new CancellationTokenSource();
-        var renewals = Task.Run(async () =>
-        {
-            while (!renewing.IsCancellationRequested)
-            {
-                // Often: the test cluster's placement lease is one second, and a busy machine delays renewals.
-                await Task.WhenAll(held.Select(h => h.Session.RenewAsync("tenant-a", h.PlacementId)));
-                await Task.Delay(50, CancellationToken.None);
-            }
-        });
         var deployment = Grains.GetGrain<IDeploymentGrain>(definition.Name);
         var wanting = await Eventually.Until(deployment.GetAsync, v => v!.PlacementProblems.Count > 0, Wait, "the busy deployment to want another replica");
 
@@ -287,8 +281,10 @@ public class OperatorLifecycleTests(FleetClusterFixture cluster)
         await fleet.ReportLoadedAsync(definition.Name);
         var extra = await Eventually.Until(async () => (await Grains.GetGrain<ISessionGrain>("op9-extra").PlaceAsync(Ask(definition.Name))).Result!,
             r => r.Placed, Wait, "a placement on the new replica");
-        await renewing.CancelAsync();
-        await renewals;
+        foreach (var placementId in held)
+        {
+            await accelerator.ReleaseSlotAsync(placementId);
+        }
 
         Assert.Contains(wanting!.PlacementProblems, p => p.Contains("cannot be placed"));
         Assert.Equal(added, extra.AcceleratorId);
