@@ -149,9 +149,31 @@ internal sealed class DeploymentRouter(
             leaseExpiresAt, TimeSpan.Zero, DecisionExplanation.From(decision.Explanation, weights, attempts), dryRun);
     }
 
-    // The copy learns of completions only through the fleet index, which accelerators update with their
-    // heartbeats (seconds apart), so it sees replicas fuller than they are. Before refusing for capacity,
-    // read the load from the replicas' accelerators themselves, at most once per LiveLoadInterval.
+    /// <summary>Frees one slot of <paramref name="replicaId"/> in this copy: a placement made here completed.</summary>
+    internal void Released(string replicaId)
+    {
+        lock (_lock)
+        {
+            if (_routes is { } routes && routes.TryGet(replicaId, out var replica))
+            {
+                routes.Release(replica);
+            }
+        }
+    }
+
+    /// <summary>Slots this copy believes are reserved on <paramref name="replicaId"/>; null when it does not know the replica.</summary>
+    internal int? ActiveStreamsOf(string replicaId)
+    {
+        lock (_lock)
+        {
+            return _routes is { } routes && routes.TryGet(replicaId, out var replica) ? replica.ActiveStreams : null;
+        }
+    }
+
+    // The copy learns of this silo's completions at once (Released), but of other silos' only through the
+    // fleet index, which accelerators update with their heartbeats (seconds apart), so it can see replicas
+    // fuller than they are. Before refusing for capacity, read the load from the replicas' accelerators
+    // themselves, at most once per LiveLoadInterval.
     private async Task<bool> ReadLiveLoadsAsync(DeploymentRoutes routes)
     {
         RoutableReplica[] replicas;

@@ -40,6 +40,24 @@ public sealed class PlacementRouters(
         return result;
     }
 
+    /// <summary>
+    /// A placement on <paramref name="replicaId"/> of <paramref name="deployment"/> completed on this silo: this
+    /// silo's copy frees the slot at once instead of when the fleet index next reports the replica's load.
+    /// Without it a copy under fast place-and-complete churn marked replicas full that were not, and refused
+    /// placements until its next refresh (found by a test of 12 callers on 22 slots).
+    /// </summary>
+    public void Released(string deployment, string replicaId)
+    {
+        if (_routers.TryGetValue(deployment, out var router))
+        {
+            router.Released(replicaId);
+        }
+    }
+
+    /// <summary>Slots this silo's copy believes are reserved on a replica; null when it holds no router or replica by those names.</summary>
+    internal int? ActiveStreamsOf(string deployment, string replicaId) =>
+        _routers.TryGetValue(deployment, out var router) ? router.ActiveStreamsOf(replicaId) : null;
+
     /// <summary>How many deployments this silo holds a router for.</summary>
     public int Count => _routers.Count;
 }

@@ -152,6 +152,7 @@ public sealed class SessionGrain(
         }
 
         await accelerators.Get(placement.AcceleratorId).ReleaseSlotAsync(placementId); // one-way
+        routers.Released(placement.Deployment, placement.ReplicaId);
         charges.Add(State.TenantId, State.Plan, placement.HardwareClass, tokens);
         if (!budgets.Charged(State.TenantId, State.Plan, placement.HardwareClass, tokens))
         {
