@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using ControlPlane.Contracts.Placement;
 using ControlPlane.Contracts.Security;
 using ControlPlane.Contracts.V1;
