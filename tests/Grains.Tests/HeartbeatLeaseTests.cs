@@ -35,16 +35,33 @@ public class HeartbeatLeaseTests
             Assert.False(lease.HasExpired(At(s)));
         }
 
-        // The silo stalls: the next check runs 20 s after the last instead of 1 s, past the lease.
-        Assert.False(lease.HasExpired(At(25)));
-        Assert.Equal(At(34), lease.ExpiresAt); // 15 + (20 - 1) of lateness
+        // The silo stalls: the next check runs 15 s after the last instead of 1 s, past the lease.
+        Assert.False(lease.HasExpired(At(20)));
+        Assert.Equal(At(29), lease.ExpiresAt); // 15 + (15 - 1) of lateness
 
-        for (var s = 26; s < 34; s++)
+        for (var s = 21; s < 29; s++)
         {
             Assert.False(lease.HasExpired(At(s)), $"expired at {s}s");
         }
 
-        Assert.True(lease.HasExpired(At(34)));
+        Assert.True(lease.HasExpired(At(29)));
+    }
+
+    [Fact]
+    public void Checks_late_every_time_still_find_a_silent_node_within_two_leases_of_its_last_heartbeat()
+    {
+        var lease = new HeartbeatLease(Duration, Interval);
+        lease.Renew(At(0));
+
+        // A silo so busy that every check runs 4 s late (5 s apart instead of 1 s).
+        var t = 0;
+        while (!lease.HasExpired(At(t += 5)))
+        {
+            Assert.True(t < 60, "the lease never expired");
+        }
+
+        Assert.InRange(t, 15, 30);
+        Assert.Equal(At(30), lease.ExpiresAt);
     }
 
     [Fact]
@@ -69,12 +86,13 @@ public class HeartbeatLeaseTests
         var lease = new HeartbeatLease(Duration, Interval);
         lease.Renew(At(0));
         Assert.False(lease.HasExpired(At(1)));
-        Assert.False(lease.HasExpired(At(30))); // stalled 29 s: extended to 43
+        Assert.False(lease.HasExpired(At(20))); // stalled 19 s: extended by 18, capped at two leases (30)
+        Assert.Equal(At(30), lease.ExpiresAt);
 
-        lease.Renew(At(31));
+        lease.Renew(At(21));
 
-        Assert.Equal(At(46), lease.ExpiresAt);
-        Assert.False(lease.HasExpired(At(32)));
+        Assert.Equal(At(36), lease.ExpiresAt);
+        Assert.False(lease.HasExpired(At(22)));
     }
 
     [Fact]

@@ -6,19 +6,25 @@ namespace ControlPlane.Grains.Accelerators;
 /// busy to run it on time, and so possibly too busy to read the heartbeats that arrived meanwhile: the
 /// lease is extended by that lateness instead of the node being declared lost. Without this, a saturated
 /// silo declared its whole fleet Lost at once (found by the placement benchmark: timers ran seconds late),
-/// and every replica was reloaded. A node that really stopped is still found, late by at most the stall.
+/// and every replica was reloaded. A node that really stopped is still found: late by the stall, and never
+/// later than two lease durations after its last heartbeat, however late the checks keep running.
 /// </summary>
 /// <param name="duration">How long a heartbeat keeps the lease.</param>
 /// <param name="checkInterval">How often the check is meant to run.</param>
 internal sealed class HeartbeatLease(TimeSpan duration, TimeSpan checkInterval)
 {
     private DateTimeOffset? _lastCheckAt;
+    private DateTimeOffset _renewedAt;
 
     /// <summary>When the lease runs out unless renewed; null when no lease is held.</summary>
     public DateTimeOffset? ExpiresAt { get; private set; }
 
     /// <summary>A heartbeat (or a fresh start): the lease runs a full <c>duration</c> from now.</summary>
-    public void Renew(DateTimeOffset now) => ExpiresAt = now + duration;
+    public void Renew(DateTimeOffset now)
+    {
+        _renewedAt = now;
+        ExpiresAt = now + duration;
+    }
 
     /// <summary>No lease any more (the accelerator left the fleet).</summary>
     public void Release()
@@ -35,7 +41,10 @@ internal sealed class HeartbeatLease(TimeSpan duration, TimeSpan checkInterval)
             var lateness = now - last - checkInterval;
             if (lateness > checkInterval)
             {
-                ExpiresAt = expiry + lateness;
+                // Capped: checks that are late every time must not keep a silent node alive for ever.
+                var extended = expiry + lateness;
+                var latest = _renewedAt + (2 * duration);
+                ExpiresAt = extended < latest ? extended : latest;
             }
         }
 
