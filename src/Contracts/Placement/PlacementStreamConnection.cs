@@ -24,8 +24,8 @@ internal sealed class PlacementStreamConnection
     {
         _call = call;
         _outbox = Channel.CreateBounded<PlacementStreamRequest>(new BoundedChannelOptions(maxQueued) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
-        _writing = Task.Run(WriteAsync);
         _reading = Task.Run(ReadAsync);
+        _writing = Task.Run(WriteAsync);
     }
 
     /// <summary>True once the stream failed or ended; calls on it fail at once.</summary>
@@ -116,6 +116,11 @@ internal sealed class PlacementStreamConnection
         }
         catch (Exception ex)
         {
+            // A write fails when the silo has ended the call (a refused token, a shutdown): the reader then
+            // gets the call's status, which tells the callers why better than the write's own error
+            // (often just "cancelled"). Give it a moment to say so; the first failure recorded wins.
+            _outbox.Writer.TryComplete();
+            await Task.WhenAny(_reading, Task.Delay(TimeSpan.FromSeconds(1)));
             Fail(ex);
         }
     }
