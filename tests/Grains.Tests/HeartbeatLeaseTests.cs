@@ -11,16 +11,22 @@ public class HeartbeatLeaseTests
 
     private static DateTimeOffset At(double seconds) => T0 + TimeSpan.FromSeconds(seconds);
 
+    // On-time checks once a second from `first` to `last` seconds, none of which may find the lease expired.
+    private static void CheckEachSecond(HeartbeatLease lease, int first, int last)
+    {
+        for (var s = first; s <= last; s++)
+        {
+            Assert.False(lease.HasExpired(At(s)), $"expired at {s}s");
+        }
+    }
+
     [Fact]
     public void With_checks_on_time_the_lease_expires_a_duration_after_the_last_heartbeat()
     {
         var lease = new HeartbeatLease(Duration, Interval);
         lease.Renew(At(0));
 
-        for (var s = 1; s < 15; s++)
-        {
-            Assert.False(lease.HasExpired(At(s)), $"expired at {s}s");
-        }
+        CheckEachSecond(lease, 1, 14);
 
         Assert.True(lease.HasExpired(At(15)));
     }
@@ -30,20 +36,13 @@ public class HeartbeatLeaseTests
     {
         var lease = new HeartbeatLease(Duration, Interval);
         lease.Renew(At(0));
-        for (var s = 1; s <= 5; s++)
-        {
-            Assert.False(lease.HasExpired(At(s)));
-        }
+        CheckEachSecond(lease, 1, 5);
 
         // The silo stalls: the next check runs 15 s after the last instead of 1 s, past the lease.
         Assert.False(lease.HasExpired(At(20)));
         Assert.Equal(At(29), lease.ExpiresAt); // 15 + (15 - 1) of lateness
 
-        for (var s = 21; s < 29; s++)
-        {
-            Assert.False(lease.HasExpired(At(s)), $"expired at {s}s");
-        }
-
+        CheckEachSecond(lease, 21, 28);
         Assert.True(lease.HasExpired(At(29)));
     }
 
