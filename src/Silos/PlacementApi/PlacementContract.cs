@@ -1,3 +1,4 @@
+using ControlPlane.Contracts.Placement;
 using ControlPlane.Grains.Routing;
 using ControlPlane.Grains.Sessions;
 using ControlPlane.Placement.Deployments;
@@ -14,9 +15,6 @@ namespace ControlPlane.Silos.PlacementApi;
 /// <summary>Maps placement requests and results between the wire and the grains, and results that are not placements to gRPC errors.</summary>
 public static class PlacementContract
 {
-    /// <summary>The error domain of <c>google.rpc.ErrorInfo</c> details.</summary>
-    public const string ErrorDomain = ControlPlane.Contracts.Placement.PlacementStreamErrors.ErrorDomain;
-
     /// <summary>The session grain's request for a validated wire request.</summary>
     public static SessionPlaceRequest ToDomain(V1.PlaceRequest request) => new(
         new PlacementAsk(
@@ -92,7 +90,7 @@ public static class PlacementContract
             ? "prompt_tokens plus expected_output_tokens (or the reasoning effort's default) exceed the deployment's context window"
             : result.Message;
         var status = new Google.Rpc.Status { Code = (int)code, Message = message };
-        status.Details.Add(Any.Pack(new ErrorInfo { Domain = ErrorDomain, Reason = ReasonName(result.Reason) }));
+        status.Details.Add(Any.Pack(new ErrorInfo { Domain = PlacementStreamErrors.ErrorDomain, Reason = ReasonName(result.Reason) }));
         if (field.Length > 0 && code == StatusCode.InvalidArgument)
         {
             status.Details.Add(Any.Pack(new BadRequest { FieldViolations = { new BadRequest.Types.FieldViolation { Field = field, Description = message } } }));
