@@ -13,8 +13,9 @@ public sealed class DeploymentRoutes
 {
     private readonly ReplicaTable _wafers;
     private readonly ReplicaTable _gpus;
-    // Ids map straight to rows, so a sticky lookup does not load the replica object on its way.
-    private readonly Dictionary<string, RowAddress> _byId = new(StringComparer.Ordinal);
+    // Ids map straight to rows (a row number and the table it is in), so a sticky lookup does not load
+    // the replica object on its way.
+    private readonly ReplicaIdIndex _byId = new();
     private int _waferSlots;
     private int _waferReserved;
 
@@ -44,8 +45,9 @@ public sealed class DeploymentRoutes
     /// <summary>Looks a replica up by id.</summary>
     public bool TryGet(string replicaId, out RoutableReplica replica)
     {
-        if (_byId.TryGetValue(replicaId, out var address))
+        if (_byId.TryGet(replicaId, out var row))
         {
+            var address = AddressOf(row);
             replica = address.Table.RowAt(address.Index).Replica;
             return true;
         }
@@ -54,8 +56,19 @@ public sealed class DeploymentRoutes
         return false;
     }
 
-    /// <summary>Looks a replica's row up by id.</summary>
-    internal bool TryGetRow(string replicaId, out RowAddress address) => _byId.TryGetValue(replicaId, out address);
+    /// <summary>
+    /// Looks the row of a sticky replica up by its id's hash (<see cref="ReplicaIdIndex.HashOf"/>), without
+    /// comparing the id: an affinity hint, see <see cref="ReplicaIdIndex.TryGetByHash"/>.
+    /// </summary>
+    internal bool TryGetStickyRow(ulong idHash, out RowAddress address)
+    {
+        var found = _byId.TryGetByHash(idHash, out var row);
+        address = found ? AddressOf(row) : default;
+        return found;
+    }
+
+    /// <summary>Starts loading the id entry a sticky lookup of <paramref name="idHash"/> will read.</summary>
+    internal void PrefetchSticky(ulong idHash) => _byId.Prefetch(idHash);
 
     /// <summary>
     /// Adds a replica, or replaces the one with its id (keeping none of the old one's counters). The replica
@@ -71,7 +84,7 @@ public sealed class DeploymentRoutes
 
         Remove(replica.ReplicaId);
         var table = Table(replica.Class);
-        _byId.Add(replica.ReplicaId, new RowAddress(table, table.Add(replica, replica.State)));
+        _byId.Add(replica.ReplicaId, RowNumber(table, table.Add(replica, replica.State)));
         if (replica.Class == HardwareClass.WaferScale)
         {
             _waferSlots += replica.Slots;
@@ -82,10 +95,12 @@ public sealed class DeploymentRoutes
     /// <summary>Removes a replica; false when the id is unknown. The removed object keeps its last live fields.</summary>
     public bool Remove(string replicaId)
     {
-        if (!_byId.Remove(replicaId, out var address))
+        if (!_byId.Remove(replicaId, out var row))
         {
             return false;
         }
+
+        var address = AddressOf(row);
 
         var old = address.Table.RowAt(address.Index).Replica;
         if (old.Class == HardwareClass.WaferScale)
@@ -97,7 +112,7 @@ public sealed class DeploymentRoutes
         old.Detach();
         if (address.Table.RemoveAt(address.Index) is { } moved)
         {
-            _byId[moved.ReplicaId] = address;
+            _byId.Move(moved.ReplicaId, row);
         }
 
         return true;
@@ -147,6 +162,12 @@ public sealed class DeploymentRoutes
             Release(candidate.Row.Table, ref row);
         }
     }
+
+    // A row number packs the table (the low bit: 1 for wafers) with the index in it, so an id entry stays
+    // 24 bytes with no object reference to the table.
+    private int RowNumber(ReplicaTable table, int index) => (index << 1) | (ReferenceEquals(table, _wafers) ? 1 : 0);
+
+    private RowAddress AddressOf(int row) => new((row & 1) == 1 ? _wafers : _gpus, row >> 1);
 
     // The candidate's row when it is still where the engine saw it (rows move only when a replica is
     // removed; comparing the reference costs nothing, as it does not load the object).

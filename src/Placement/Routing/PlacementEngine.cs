@@ -62,6 +62,14 @@ public sealed class PlacementEngine
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(routes);
         var spec = routes.Spec;
+
+        // The sticky id's entry starts loading now; the work below hides its cache miss.
+        var stickyHash = request.StickyReplicaId is { } stickyId ? ReplicaIdIndex.HashOf(stickyId) : 0;
+        if (request.StickyReplicaId is not null)
+        {
+            routes.PrefetchSticky(stickyHash);
+        }
+
         var (latencyClass, output) = LatencyClassResolver.Resolve(request, spec);
         var removed = new int[_pipeline.Filters.Length];
         _topCount = 0;
@@ -90,9 +98,9 @@ public sealed class PlacementEngine
         Span<int> samples = stackalloc int[_options.SampledPerClass];
         samples = samples[..Draw(preferredTable, samples)];
         var sticky = default(RowAddress);
-        if (request.StickyReplicaId is { } stickyId)
+        if (request.StickyReplicaId is not null)
         {
-            routes.TryGetRow(stickyId, out sticky);
+            routes.TryGetStickyRow(stickyHash, out sticky);
         }
 
         var stickyReplica = sticky.Table?.RowAt(sticky.Index).Replica;
