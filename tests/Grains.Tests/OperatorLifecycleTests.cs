@@ -5,6 +5,8 @@ using ControlPlane.Grains.Replicas;
 using ControlPlane.Grains.Routing;
 using ControlPlane.Grains.Sessions;
 using ControlPlane.Placement.Deployments;
+using ControlPlane.Placement.Performance;
+using ControlPlane.Placement.Hardware;
 using ControlPlane.Placement.Routing;
 
 namespace ControlPlane.Grains.Tests;
@@ -288,6 +290,39 @@ public class OperatorLifecycleTests(FleetClusterFixture cluster)
 
         Assert.Contains(wanting!.PlacementProblems, p => p.Contains("cannot be placed"));
         Assert.Equal(added, extra.AcceleratorId);
+    }
+
+    [Fact]
+    public async Task An_interactive_deployment_scales_out_when_the_streams_that_keep_its_slo_are_in_use_not_its_kv_slots()
+    {
+        await using var fleet = await FleetUnderTest.StartAsync(Grains, "op12", wafers: 0, gpuNodes: 2);
+        var definition = fleet.FastCoder(1, HardwareClass.Gpu) with { ContextWindowTokens = 4_096, MaxReplicas = 2 };
+        var ready = await fleet.DeployReadyAsync(definition, 1);
+        var replica = ready.Replicas.Single();
+        HardwareCatalogue.Default.TryGet(replica.Sku, out var sku);
+        var performance = PerformanceModel.Default.Predict(definition.ToSpec().Shape, sku, replica.DevicesPerAccelerator * replica.AcceleratorIds.Count);
+        var keepingSlo = performance.StreamsAtSpeed(definition.ToSpec().Slo.MinTokensPerSecond, replica.Slots);
+
+        // The premise (a short context window, so many KV slots): the KV cache holds far more streams than
+        // decode at the SLO's speed, so counting KV slots (scale out at 80% of them) would not add a replica
+        // at this load.
+        Assert.InRange(keepingSlo, 1, (int)(0.8 * replica.Slots) - 1);
+        var accelerator = Grains.GetGrain<IAcceleratorGrain>(replica.AcceleratorIds[0]);
+        var held = Enumerable.Range(0, keepingSlo).Select(i => $"pl-{i:x32}").ToArray();
+        foreach (var placementId in held)
+        {
+            var reserved = await accelerator.ReserveSlotAsync(replica.ReplicaId, placementId, TimeSpan.FromMinutes(5));
+            Assert.Equal(SlotRefusal.None, reserved.Refusal);
+        }
+
+        var deployment = Grains.GetGrain<IDeploymentGrain>(definition.Name);
+        var scaled = await Eventually.Until(deployment.GetAsync, v => v!.Replicas.Count == 2, Wait, "a second replica once the SLO's streams are in use");
+        foreach (var placementId in held)
+        {
+            await accelerator.ReleaseSlotAsync(placementId);
+        }
+
+        Assert.Contains(scaled!.Replicas, r => r.ReplicaId == replica.ReplicaId);
     }
 
     [Fact]

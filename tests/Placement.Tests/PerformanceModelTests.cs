@@ -92,6 +92,36 @@ public sealed class PerformanceModelTests
     }
 
     [Theory]
+    [InlineData("h100-sxm", 2, 40.0, false)]
+    [InlineData("h200", 4, 100.0, false)]
+    [InlineData("h200", 8, 20.0, true)] // so many streams keep up that the slots bind
+    [InlineData("cs3", 2, 500.0, false)]
+    public void Streams_at_speed_is_the_last_count_whose_every_stream_keeps_up(string sku, int devices, double minTokensPerSecond, bool slotsBind)
+    {
+        var replica = PerformanceModel.Default.Predict(new ModelShape(32_000_000_000, 64, ModelPrecision.Bf16, 262_144), Fleets.Sku(sku), devices);
+        const int slots = 400;
+
+        var streams = replica.StreamsAtSpeed(minTokensPerSecond, slots);
+
+        var scanned = Enumerable.Range(1, slots).LastOrDefault(n => replica.TokensPerSecondPerStream(n) >= minTokensPerSecond);
+        Assert.Equal(scanned, streams);
+        Assert.InRange(streams, 1, slots);
+        Assert.Equal(slotsBind, streams == slots);
+    }
+
+    [Fact]
+    public void Streams_at_speed_is_zero_when_one_stream_alone_is_too_slow_or_there_are_no_slots()
+    {
+        var replica = PerformanceModel.Default.Predict(ModelShape.Llama31_8B(), H100, 1);
+        var alone = replica.TokensPerSecondPerStream(1);
+
+        Assert.Equal(0, replica.StreamsAtSpeed(alone * 1.01, 100));
+        Assert.Equal(0, replica.StreamsAtSpeed(1, 0));
+        Assert.Equal(1, replica.StreamsAtSpeed(alone, 100));
+        Assert.Equal(100, replica.StreamsAtSpeed(0, 100));
+    }
+
+    [Theory]
     [InlineData("cs3", 70_000_000_000L, ModelPrecision.Bf16, 4)] // 168 GB with headroom over 44 GB wafers
     [InlineData("cs3", 8_000_000_000L, ModelPrecision.Bf16, 1)]
     [InlineData("h100-sxm", 70_000_000_000L, ModelPrecision.Bf16, 4)] // 168 GB over 80 GB GPUs: 3 -> power of two

@@ -5,6 +5,7 @@ using ControlPlane.Grains.FleetIndex;
 using ControlPlane.Grains.Nodes;
 using ControlPlane.Grains.Replicas;
 using ControlPlane.Grains.Routing;
+using ControlPlane.Placement.Deployments;
 using ControlPlane.Placement.Hardware;
 using ControlPlane.Placement.Performance;
 using ControlPlane.Placement.Replicas;
@@ -226,8 +227,9 @@ public sealed partial class DeploymentGrain(
         // Replicas on cordoned or draining hardware take no new sessions, so they do not count: replacements
         // are placed at once. A draining accelerator gives its replicas up through RequestDisruptionAsync.
         var serving = State.Replicas.Where(r => IsServing(r, views)).ToList();
+        var spec = definition.ToSpec();
         var wanted = ReplicaTarget.For(definition.DesiredReplicas, definition.MaxReplicas,
-            serving.Select(r => LoadOf(r, views)).Select(l => new ReplicaLoadSample(l.ActiveStreams, l.Slots)).ToArray(),
+            serving.Select(r => LoadSample(r, LoadOf(r, views), spec)).ToArray(),
             _options.ScaleOutUtilization, _options.ScaleInUtilization);
         if (serving.Count < wanted)
         {
@@ -478,6 +480,21 @@ public sealed partial class DeploymentGrain(
         views.TryGetValue(replica.AcceleratorIds[0], out var view) && view.Replicas.FirstOrDefault(l => l.ReplicaId == replica.ReplicaId) is { } load
             ? load
             : new ReplicaLoad(replica.ReplicaId, "", 0, replica.Slots, 0, true);
+
+    // An interactive deployment is busy when its replicas' streams that still keep the SLO's speed are in
+    // use, not when their KV caches are: a GPU replica's cache can hold several times the streams that
+    // decode fast enough, and scaling out at 80% of it would come long after turns started missing the SLO.
+    private ReplicaLoadSample LoadSample(ReplicaRecord replica, ReplicaLoad load, DeploymentSpec spec)
+    {
+        if (spec.DefaultLatencyClass != LatencyClass.Interactive || spec.Slo.MinTokensPerSecond <= 0 || !catalogue.TryGet(replica.Sku, out var sku))
+        {
+            return new ReplicaLoadSample(load.ActiveStreams, load.Slots);
+        }
+
+        var performance = model.Predict(spec.Shape, sku, replica.DevicesPerAccelerator * replica.AcceleratorIds.Count);
+        var keepingSlo = performance.StreamsAtSpeed(spec.Slo.MinTokensPerSecond, load.Slots);
+        return new ReplicaLoadSample(Math.Min(load.ActiveStreams, keepingSlo), keepingSlo);
+    }
 
     private static bool IsServing(ReplicaRecord replica, IReadOnlyDictionary<string, AcceleratorView> views) =>
         replica.State is ReplicaState.Loading or ReplicaState.Ready

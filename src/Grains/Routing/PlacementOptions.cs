@@ -62,7 +62,8 @@ public sealed class PlacementOptions
 
     /// <summary>
     /// A deployment whose max_replicas is above its desired count gets one more replica (where hardware is
-    /// free) when this share of its serving replicas' slots is reserved. 0..1, default 0.8.
+    /// free) when this share of its serving replicas' slots is reserved. For an interactive deployment a
+    /// replica's slots count only the streams that still decode at its SLO's speed. 0..1, default 0.8.
     /// </summary>
     public double ScaleOutUtilization { get; set; } = 0.8;
 

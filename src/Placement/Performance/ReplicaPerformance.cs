@@ -29,6 +29,29 @@ public readonly record struct ReplicaPerformance(
         return Math.Min(batched, computeShare);
     }
 
+    /// <summary>
+    /// The most concurrent streams, up to <paramref name="slots"/>, at which each stream still decodes at
+    /// <paramref name="minTokensPerSecond"/> or faster; 0 when one stream alone is slower. A replica's slots
+    /// count what its KV cache holds, which on a GPU replica can be several times what keeps an SLO.
+    /// </summary>
+    public int StreamsAtSpeed(double minTokensPerSecond, int slots)
+    {
+        if (slots <= 0 || TokensPerSecondPerStream(1) < minTokensPerSecond)
+        {
+            return 0;
+        }
+
+        // Each stream slows as streams are added, so the answer is the last count that keeps up.
+        var (keepsUp, fallsBehind) = (1, slots + 1);
+        while (fallsBehind - keepsUp > 1)
+        {
+            var middle = keepsUp + (fallsBehind - keepsUp) / 2;
+            (keepsUp, fallsBehind) = TokensPerSecondPerStream(middle) >= minTokensPerSecond ? (middle, fallsBehind) : (keepsUp, middle);
+        }
+
+        return keepsUp;
+    }
+
     /// <summary>Predicted time to first token for a prompt of <paramref name="promptTokens"/>, once admitted.</summary>
     public double TimeToFirstTokenSeconds(int promptTokens, int streams) =>
         FirstTokenOverheadSeconds + promptTokens / PrefillTokensPerSecond + 1 / TokensPerSecondPerStream(streams);
