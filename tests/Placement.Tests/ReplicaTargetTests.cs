@@ -1,3 +1,6 @@
+using ControlPlane.Placement.Deployments;
+using ControlPlane.Placement.Hardware;
+using ControlPlane.Placement.Performance;
 using ControlPlane.Placement.Replicas;
 
 namespace ControlPlane.Placement.Tests;
@@ -24,5 +27,23 @@ public class ReplicaTargetTests
 
         Assert.Equal(3, ReplicaTarget.For(2, 5, burst, 0.8, 0.4));
         Assert.Equal(3, ReplicaTarget.For(2, 5, afterOneAdded, 0.8, 0.4));
+    }
+
+    [Fact]
+    public void An_interactive_replica_counts_the_streams_that_keep_the_slo_speed_as_its_slots()
+    {
+        var spec = Fleets.FastCoderSpec(HardwareClass.Gpu);
+        var gpu = PerformanceModel.Default.Predict(spec.Shape, Fleets.H200, 4);
+        var keepingSlo = gpu.StreamsAtSpeed(spec.Slo.MinTokensPerSecond, 1_000);
+
+        var idle = ReplicaTarget.SampleOf(spec, gpu, 0, 1_000);
+        var beyond = ReplicaTarget.SampleOf(spec, gpu, keepingSlo + 5, 1_000);
+        var longJobs = ReplicaTarget.SampleOf(spec with { DefaultLatencyClass = LatencyClass.LongHorizon }, gpu, keepingSlo + 5, 1_000);
+
+        Assert.InRange(keepingSlo, 1, 999);
+        Assert.Equal(new ReplicaLoadSample(0, keepingSlo), idle);
+        Assert.Equal(new ReplicaLoadSample(keepingSlo, keepingSlo), beyond); // streams past the SLO's count it as full, not over-full
+        Assert.Equal(new ReplicaLoadSample(keepingSlo + 5, 1_000), longJobs);
+        Assert.Equal(2, ReplicaTarget.For(1, 2, [beyond], 0.8, 0.4));
     }
 }

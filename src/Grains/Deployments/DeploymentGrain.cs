@@ -481,20 +481,10 @@ public sealed partial class DeploymentGrain(
             ? load
             : new ReplicaLoad(replica.ReplicaId, "", 0, replica.Slots, 0, true);
 
-    // An interactive deployment is busy when its replicas' streams that still keep the SLO's speed are in
-    // use, not when their KV caches are: a GPU replica's cache can hold several times the streams that
-    // decode fast enough, and scaling out at 80% of it would come long after turns started missing the SLO.
-    private ReplicaLoadSample LoadSample(ReplicaRecord replica, ReplicaLoad load, DeploymentSpec spec)
-    {
-        if (spec.DefaultLatencyClass != LatencyClass.Interactive || spec.Slo.MinTokensPerSecond <= 0 || !catalogue.TryGet(replica.Sku, out var sku))
-        {
-            return new ReplicaLoadSample(load.ActiveStreams, load.Slots);
-        }
-
-        var performance = model.Predict(spec.Shape, sku, replica.DevicesPerAccelerator * replica.AcceleratorIds.Count);
-        var keepingSlo = performance.StreamsAtSpeed(spec.Slo.MinTokensPerSecond, load.Slots);
-        return new ReplicaLoadSample(Math.Min(load.ActiveStreams, keepingSlo), keepingSlo);
-    }
+    private ReplicaLoadSample LoadSample(ReplicaRecord replica, ReplicaLoad load, DeploymentSpec spec) =>
+        catalogue.TryGet(replica.Sku, out var sku)
+            ? ReplicaTarget.SampleOf(spec, model.Predict(spec.Shape, sku, replica.DevicesPerAccelerator * replica.AcceleratorIds.Count), load.ActiveStreams, load.Slots)
+            : new ReplicaLoadSample(load.ActiveStreams, load.Slots);
 
     private static bool IsServing(ReplicaRecord replica, IReadOnlyDictionary<string, AcceleratorView> views) =>
         replica.State is ReplicaState.Loading or ReplicaState.Ready

@@ -1,3 +1,6 @@
+using ControlPlane.Placement.Deployments;
+using ControlPlane.Placement.Performance;
+
 namespace ControlPlane.Placement.Replicas;
 
 /// <summary>The load of one serving replica: slots reserved out of slots held.</summary>
@@ -13,6 +16,24 @@ public readonly record struct ReplicaLoadSample(int ActiveStreams, int Slots);
 /// </summary>
 public static class ReplicaTarget
 {
+    /// <summary>
+    /// The load sample of one replica of <paramref name="deployment"/>. For an interactive deployment its slots
+    /// count only the streams that still decode at the SLO's speed: a GPU replica's KV cache can hold several
+    /// times the streams that decode fast enough, and scaling out at 80% of it would come long after turns
+    /// began missing the SLO.
+    /// </summary>
+    public static ReplicaLoadSample SampleOf(DeploymentSpec deployment, in ReplicaPerformance performance, int activeStreams, int slots)
+    {
+        ArgumentNullException.ThrowIfNull(deployment);
+        if (deployment.DefaultLatencyClass != LatencyClass.Interactive || deployment.Slo.MinTokensPerSecond <= 0)
+        {
+            return new ReplicaLoadSample(activeStreams, slots);
+        }
+
+        var keepingSlo = performance.StreamsAtSpeed(deployment.Slo.MinTokensPerSecond, slots);
+        return new ReplicaLoadSample(Math.Min(activeStreams, keepingSlo), keepingSlo);
+    }
+
     /// <summary>The replica count to aim for.</summary>
     /// <param name="desiredReplicas">The spec's desired replicas (the floor).</param>
     /// <param name="maxReplicas">The spec's maximum; at most <paramref name="desiredReplicas"/> means no scaling on load.</param>
