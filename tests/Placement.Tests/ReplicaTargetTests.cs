@@ -46,4 +46,17 @@ public class ReplicaTargetTests
         Assert.Equal(new ReplicaLoadSample(keepingSlo + 5, 1_000), longJobs);
         Assert.Equal(2, ReplicaTarget.For(1, 2, [beyond], 0.8, 0.4));
     }
+
+    [Fact]
+    public void Scaling_in_is_judged_as_if_the_largest_replica_went_so_replicas_of_different_sizes_do_not_flap()
+    {
+        // A full two-wafer replica (11 slots) and a GPU replica with 9 of its 67 in use: dropping the small
+        // one would leave 20 streams on 67 slots (30%), but the least busy one, the GPU replica, is what a
+        // scale-in retires, leaving 20 streams on 11 slots and a scale-out at the next reconcile.
+        ReplicaLoadSample[] mixed = [new(11, 11), new(9, 67)];
+        ReplicaLoadSample[] quiet = [new(2, 11), new(1, 67)];
+
+        Assert.Equal(2, ReplicaTarget.For(1, 3, mixed, 0.8, 0.4));
+        Assert.Equal(1, ReplicaTarget.For(1, 3, quiet, 0.8, 0.4));
+    }
 }

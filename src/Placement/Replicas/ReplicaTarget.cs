@@ -56,8 +56,10 @@ public static class ReplicaTarget
 
         if (serving.Count > desiredReplicas)
         {
-            var smallest = serving.Min(s => s.Slots);
-            var after = slots - smallest;
+            // Judged as if the largest replica went: the one retired is the least busy, which may be the
+            // largest, and dropping below the scale-out line at once would add it straight back.
+            var largest = serving.Max(s => s.Slots);
+            var after = slots - largest;
             if (after > 0 && (double)active / after < scaleInUtilization)
             {
                 return serving.Count - 1;
