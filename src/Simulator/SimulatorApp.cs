@@ -173,8 +173,11 @@ internal static class SimulatorApp
 
             var result = new FleetSimulation(setup.Fleet, setup.Policy, options, setup.RoutingSpec).Run(workload);
             results.Add(result);
+            var scaled = result.Scaling.ReplicasAdded + result.Scaling.ReplicasRetired == 0
+                ? ""
+                : $"; scaling on load added {result.Scaling.ReplicasAdded} replica(s), retired {result.Scaling.ReplicasRetired}";
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {name,-13} {result.Arrived:N0} requests over {result.DurationSeconds / 60:F1} virtual minutes in {clock.Elapsed.TotalSeconds:F2}s"));
+                $"  {name,-13} {result.Arrived:N0} requests over {result.DurationSeconds / 60:F1} virtual minutes in {clock.Elapsed.TotalSeconds:F2}s{scaled}"));
         }
 
         stdout.WriteLine();

@@ -33,6 +33,7 @@ public class FleetFileTests
     [InlineData("[\"gpu\"], \"replicas\": 4", "[\"tpu\"], \"replicas\": 4", "deployments[1].allowed_classes: must list wafer-scale and/or gpu (got [tpu])")]
     [InlineData("\"long_horizon\": \"large\"", "\"long_horizon\": \"huge\"", "routing.long_horizon: must name a deployment of the file (got 'huge')")]
     [InlineData("\"ttft_seconds\": 1.0", "\"ttft_seconds\": -1", "deployments[0].slo.ttft_seconds: must be more than 0")]
+    [InlineData("\"replicas\": 3,", "\"replicas\": 3, \"max_replicas\": 2,", "deployments[0].max_replicas: must be 0 (no scaling on load) or between replicas and")]
     public void Each_bad_value_is_named_with_its_place_in_the_file(string from, string to, string expected)
     {
         Assert.Contains(expected, BuildError(json => json.Replace(from, to)));

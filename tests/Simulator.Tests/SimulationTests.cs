@@ -3,6 +3,7 @@ using ControlPlane.Placement.Hardware;
 using ControlPlane.Placement.Performance;
 using ControlPlane.Simulator.Engine;
 using ControlPlane.Simulator.Faults;
+using ControlPlane.Simulator.Fleets;
 using ControlPlane.Simulator.Policies;
 using ControlPlane.Simulator.Results;
 using ControlPlane.Simulator.Workloads;
@@ -131,6 +132,39 @@ public class SimulationTests
 
         Assert.Equal(0, result.Lost);
         Assert.Equal(result.Arrived, result.Completed + result.Refused + result.QueuedAtEnd);
+    }
+
+    [Fact]
+    public void A_busy_deployment_with_max_replicas_adds_replicas_on_free_hardware_and_retires_them_when_the_load_is_gone()
+    {
+        // One replica of the fast model (two wafers) and room to scale to four; a 90 s burst at twice what it
+        // can hold within the SLO, then a quiet tail in which the extra replicas should retire.
+        var scaling = FleetFile.Parse(TestFleets.Fleet.Replace("\"replicas\": 3,", "\"replicas\": 1, \"max_replicas\": 4,"), "scaling.json");
+        var fixedSize = FleetFile.Parse(TestFleets.Fleet.Replace("\"replicas\": 3,", "\"replicas\": 1,"), "fixed.json");
+        var burst = TestFleets.Poisson(3_600, 40, 600, 1_500, "fast", seed: 3);
+        var quiet = TestFleets.Poisson(120, 0.2, 100, 1_500, "fast", seed: 4)
+            .Select(r => r with { Id = r.Id + 10_000, ArrivalSeconds = r.ArrivalSeconds + burst[^1].ArrivalSeconds, SessionId = $"q-{r.Id}" }).ToArray();
+        var workload = Workload.FromParts([.. burst, .. quiet], []);
+
+        RunResult RunOn(FleetFile file)
+        {
+            var fleet = SimFleet.Build(file, HardwareCatalogue.Default, PerformanceModel.Default);
+            var setup = PolicyCatalog.Create("project", file, fleet, HardwareCatalogue.Default, PerformanceModel.Default, 1);
+            return new FleetSimulation(setup.Fleet, setup.Policy, new SimulationOptions { BucketSeconds = 10 }, setup.RoutingSpec).Run(workload);
+        }
+
+        var scaled = RunOn(scaling);
+        var fixedRun = RunOn(fixedSize);
+        var again = RunOn(scaling);
+
+        Assert.InRange(scaled.Scaling.ReplicasAdded, 1, 3); // one burst: no replica retired and added again
+        Assert.Equal(scaled.Scaling.ReplicasAdded, scaled.Scaling.ReplicasRetired);
+        Assert.Equal(new ScalingResult(0, 0), fixedRun.Scaling);
+        Assert.True(scaled.Interactive.MetSlo > fixedRun.Interactive.MetSlo * 1.2,
+            $"met the SLO: {scaled.Interactive.MetSlo} with scaling, {fixedRun.Interactive.MetSlo} without");
+        Assert.Equal(scaled.Arrived, scaled.Completed + scaled.Refused + scaled.Lost + scaled.QueuedAtEnd);
+        Assert.All(scaled.Pools.SelectMany(p => p.Utilization), u => Assert.InRange(u, 0, 1 + 1e-9)); // added slots count in the denominator
+        Assert.Equal(JsonSerializer.Serialize(scaled), JsonSerializer.Serialize(again));
     }
 
     private static long JobOutputs(Workload workload) =>

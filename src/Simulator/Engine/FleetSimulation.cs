@@ -1,6 +1,7 @@
 using ControlPlane.Placement.Deployments;
 using ControlPlane.Placement.Hardware;
 using ControlPlane.Placement.Queueing;
+using ControlPlane.Placement.Replicas;
 using ControlPlane.Placement.Routing;
 using ControlPlane.Simulator.Faults;
 using ControlPlane.Simulator.Fleets;
@@ -30,6 +31,22 @@ internal sealed record SimulationOptions
 
     /// <summary>Faults to inject.</summary>
     public IReadOnlyList<FaultSpec> Faults { get; init; } = [];
+
+    /// <summary>
+    /// How often a deployment with max_replicas above its replicas is reconciled: its target count worked out
+    /// (<see cref="ReplicaTarget"/>), replicas added on free hardware or retired. Default 2 s, the control
+    /// plane's <c>ReconcileInterval</c>.
+    /// </summary>
+    public double ReconcileSeconds { get; init; } = 2;
+
+    /// <summary>Add a replica when this share of the serving replicas' slots is reserved. Default 0.8, as the control plane.</summary>
+    public double ScaleOutUtilization { get; init; } = 0.8;
+
+    /// <summary>Drop a replica above the desired count when the rest would stay under this share. Default 0.4, as the control plane.</summary>
+    public double ScaleInUtilization { get; init; } = 0.4;
+
+    /// <summary>Weights loaded per second by a new replica, so it serves weights/rate seconds after it is placed. Default 25 GB/s, as the simulated agents.</summary>
+    public double LoadBytesPerSecond { get; init; } = 25e9;
 }
 
 /// <summary>
@@ -52,6 +69,15 @@ internal sealed class FleetSimulation
     private readonly Dictionary<string, (AgenticJob Job, int Turn)> _jobs = new(StringComparer.Ordinal);
     private readonly RunRecorder _recorder;
     private readonly Dictionary<string, string> _poolOf;
+
+    // Scaling on load: devices free on each accelerator, accelerators a fault took away, replicas numbered
+    // per deployment for their ids.
+    private readonly Dictionary<string, int> _freeDevices;
+    private readonly HashSet<string> _downAccelerators = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _replicaNumbers = new(StringComparer.Ordinal);
+    private readonly List<DeploymentSpec> _scaling;
+    private readonly ReplicaPlanner _planner;
+    private int _arrivalsLeft;
     private long _sequence;
     private long _nextRequestId;
     private double _now;
@@ -70,6 +96,9 @@ internal sealed class FleetSimulation
         }
 
         _poolOf = fleet.Accelerators.ToDictionary(a => a.Id, a => a.Pool, StringComparer.Ordinal);
+        _freeDevices = fleet.Accelerators.ToDictionary(a => a.Id, SimFleet.DevicesOf, StringComparer.Ordinal);
+        _scaling = fleet.Deployments.Where(d => d.MaxReplicas > d.DesiredReplicas).ToList();
+        _planner = new ReplicaPlanner(fleet.Model);
         foreach (var replica in fleet.Replicas)
         {
             var spec = fleet.Deployments.First(d => d.Name == replica.Deployment);
@@ -77,8 +106,21 @@ internal sealed class FleetSimulation
                 replica.Assignment.AcceleratorIds, replica.Performance, replica.Assignment.StreamSlots, spec.ContextWindowTokens)
             { Ready = true, Endpoint = $"sim://{replica.ReplicaId}" };
             _routes[replica.Deployment].Upsert(routable);
-            var cacheBlocks = (int)Math.Min(int.MaxValue, (long)replica.Assignment.StreamSlots * spec.ContextWindowTokens / SimRequest.BlockTokens);
-            _replicas[replica.ReplicaId] = new SimReplica(routable, new PrefixCache(cacheBlocks));
+            _replicas[replica.ReplicaId] = new SimReplica(routable, CacheFor(replica.Assignment, spec), replica.Assignment, _sequence++);
+            Take(replica.Assignment, -1);
+            _replicaNumbers[replica.Deployment] = _replicaNumbers.GetValueOrDefault(replica.Deployment) + 1;
+        }
+    }
+
+    private static PrefixCache CacheFor(ReplicaAssignment assignment, DeploymentSpec spec) =>
+        new((int)Math.Min(int.MaxValue, (long)assignment.StreamSlots * spec.ContextWindowTokens / SimRequest.BlockTokens));
+
+    // Takes (-1) or gives back (+1) the devices of a replica's assignment.
+    private void Take(ReplicaAssignment assignment, int sign)
+    {
+        foreach (var id in assignment.AcceleratorIds)
+        {
+            _freeDevices[id] += sign * assignment.DevicesPerAccelerator;
         }
     }
 
@@ -98,7 +140,13 @@ internal sealed class FleetSimulation
             Schedule(fault.AtSeconds, new SimEvent(SimEventKind.Fault, null, null, null, fault));
         }
 
+        if (_scaling.Count > 0)
+        {
+            Schedule(_options.ReconcileSeconds, new SimEvent(SimEventKind.Reconcile, null, null, null, null));
+        }
+
         _nextRequestId = arrivals.Count == 0 ? 0 : arrivals.Max(a => a.Id) + 1;
+        _arrivalsLeft = arrivals.Count;
         var next = 0;
         while (true)
         {
@@ -106,6 +154,7 @@ internal sealed class FleetSimulation
             if (next < arrivals.Count && (!hasEvent || arrivals[next].ArrivalSeconds <= key.Item1))
             {
                 Advance(arrivals[next].ArrivalSeconds);
+                _arrivalsLeft = arrivals.Count - next - 1;
                 Arrive(arrivals[next++]);
                 continue;
             }
@@ -131,6 +180,12 @@ internal sealed class FleetSimulation
                     break;
                 case SimEventKind.Fault:
                     Inject(e.Fault!);
+                    break;
+                case SimEventKind.Reconcile:
+                    Reconcile();
+                    break;
+                case SimEventKind.ReplicaLoaded:
+                    Loaded(e.Replica!);
                     break;
             }
         }
@@ -234,6 +289,11 @@ internal sealed class FleetSimulation
         _routes[running.Request.Deployment].Release(replica.Routable);
         replica.Cache.Touch(running.Request.PrefixBlocks);
         _recorder.Completed(running, _now);
+        if (replica.Retiring && replica.InFlight.Count == 0)
+        {
+            Unload(replica);
+        }
+
         NextTurnOf(running.Request);
         Pump(running.Request.Deployment);
     }
@@ -291,8 +351,97 @@ internal sealed class FleetSimulation
         _recorder.Refused(pending.Request, RejectionReason.NoCapacity, _now, timedOut: true);
     }
 
+    // The control plane's reconcile loop for deployments that scale on load: the same target count
+    // (ReplicaTarget, SLO-speed load samples), the same planner on the hardware left free, a load time
+    // before a new replica serves, and graceful retirement when the load falls.
+    private void Reconcile()
+    {
+        foreach (var spec in _scaling)
+        {
+            var routes = _routes[spec.Name];
+            var serving = _replicas.Values.Where(r => r.Routable.Deployment == spec.Name && r.Routable.Schedulable && !r.Retiring).ToList();
+            var samples = serving.Select(r => ReplicaTarget.SampleOf(spec, r.Routable.Performance, r.Routable.Ready ? r.Routable.ActiveStreams : 0, r.Routable.Slots)).ToArray();
+            var wanted = ReplicaTarget.For(spec.DesiredReplicas, spec.MaxReplicas, samples, _options.ScaleOutUtilization, _options.ScaleInUtilization);
+            if (wanted > serving.Count)
+            {
+                AddReplicas(spec, routes, wanted - serving.Count, serving);
+            }
+
+            // Scale in as the grain does: replicas still loading first, then the least busy, then the newest.
+            foreach (var extra in serving.OrderBy(r => r.Routable.Ready ? 1 : 0).ThenBy(r => r.Routable.ActiveStreams).ThenByDescending(r => r.Created).Take(serving.Count - wanted))
+            {
+                extra.Retiring = true;
+                extra.Routable.Schedulable = false;
+                _recorder.ReplicaRetired();
+                if (extra.InFlight.Count == 0)
+                {
+                    Unload(extra);
+                }
+            }
+        }
+
+        // Reconcile while anything can still happen; the run ends when only reconciles are left.
+        if (_arrivalsLeft > 0 || _events.Count > 0)
+        {
+            Schedule(_now + _options.ReconcileSeconds, new SimEvent(SimEventKind.Reconcile, null, null, null, null));
+        }
+    }
+
+    private void AddReplicas(DeploymentSpec spec, DeploymentRoutes routes, int count, List<SimReplica> serving)
+    {
+        var capacity = _fleet.Accelerators
+            .Select(a => new AcceleratorCapacity(a.Id, a.Sku, a.Zone, a.Rack, SimFleet.DevicesOf(a), _freeDevices[a.Id], !_downAccelerators.Contains(a.Id)))
+            .ToArray();
+        var racks = _fleet.Accelerators.ToDictionary(a => a.Id, a => a.Rack, StringComparer.Ordinal);
+        var existing = serving.Select(r => new ExistingReplica(r.Assignment.Zone, r.Assignment.AcceleratorIds.Select(id => racks[id]).ToArray(), r.Assignment.AcceleratorIds)).ToArray();
+        foreach (var assignment in _planner.Plan(spec, count, capacity, existing).Assignments)
+        {
+            Take(assignment, -1);
+            var number = _replicaNumbers.GetValueOrDefault(spec.Name);
+            _replicaNumbers[spec.Name] = number + 1;
+            var id = $"{spec.Name}-{number}";
+            var performance = _fleet.Model.Predict(spec.Shape, assignment.Sku, assignment.DevicesPerAccelerator * assignment.AcceleratorIds.Count);
+            var routable = new RoutableReplica(id, spec.Name, assignment.Sku.Class, _poolOf[assignment.AcceleratorIds[0]], assignment.AcceleratorIds,
+                performance, assignment.StreamSlots, spec.ContextWindowTokens) { Ready = false, Endpoint = $"sim://{id}" };
+            routes.Upsert(routable);
+            var replica = new SimReplica(routable, CacheFor(assignment, spec), assignment, _sequence++);
+            _replicas[id] = replica;
+            _recorder.ReplicaAdded();
+            Schedule(_now + spec.Shape.WeightsBytes / _options.LoadBytesPerSecond, new SimEvent(SimEventKind.ReplicaLoaded, null, null, null, null, replica));
+        }
+    }
+
+    private void Loaded(SimReplica replica)
+    {
+        if (replica.Retiring || !_replicas.ContainsKey(replica.Routable.ReplicaId))
+        {
+            return;
+        }
+
+        replica.Routable.Ready = true;
+        _recorder.SlotsChanged(replica.Class, replica.Routable.Slots);
+        Pump(replica.Routable.Deployment);
+    }
+
+    private void Unload(SimReplica replica)
+    {
+        if (!_replicas.Remove(replica.Routable.ReplicaId))
+        {
+            return;
+        }
+
+        if (replica.Routable.Ready)
+        {
+            _recorder.SlotsChanged(replica.Class, -replica.Routable.Slots);
+        }
+
+        _routes[replica.Routable.Deployment].Remove(replica.Routable.ReplicaId);
+        Take(replica.Assignment, +1);
+    }
+
     private void Inject(FaultSpec fault)
     {
+        _downAccelerators.UnionWith(_poolOf.Keys.Where(id => fault.Matches(id, _poolOf[id])));
         var hit = _replicas.Values.Where(r => r.Routable.AcceleratorIds.Any(id => fault.Matches(id, _poolOf[id]))).ToArray();
         foreach (var replica in hit)
         {
@@ -323,8 +472,17 @@ internal sealed class FleetSimulation
 }
 
 /// <summary>A replica in the run: the router's view of it, its prefix cache and what runs on it.</summary>
-internal sealed class SimReplica(RoutableReplica routable, PrefixCache cache)
+internal sealed class SimReplica(RoutableReplica routable, PrefixCache cache, ReplicaAssignment assignment, long created)
 {
+    /// <summary>Where it was placed (the devices it holds).</summary>
+    public ReplicaAssignment Assignment { get; } = assignment;
+
+    /// <summary>Order of creation: scaling in retires the newest of equally busy replicas first.</summary>
+    public long Created { get; } = created;
+
+    /// <summary>Scaled in: takes no new work and is unloaded when what runs on it is done.</summary>
+    public bool Retiring { get; set; }
+
     /// <summary>The replica as routers see it (slots, load, readiness).</summary>
     public RoutableReplica Routable { get; } = routable;
 
@@ -393,7 +551,13 @@ internal enum SimEventKind
 
     /// <summary>A fault hits.</summary>
     Fault,
+
+    /// <summary>Deployments that scale on load work out their replica count.</summary>
+    Reconcile,
+
+    /// <summary>A replica added by scaling has loaded its weights and serves.</summary>
+    ReplicaLoaded,
 }
 
 /// <summary>A scheduled event.</summary>
-internal sealed record SimEvent(SimEventKind Kind, Running? Running, Pending? Pending, string? JobId, FaultSpec? Fault);
+internal sealed record SimEvent(SimEventKind Kind, Running? Running, Pending? Pending, string? JobId, FaultSpec? Fault, SimReplica? Replica = null);

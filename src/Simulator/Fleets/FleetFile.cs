@@ -104,6 +104,12 @@ internal sealed class DeploymentEntry
     /// <summary>Replicas to place.</summary>
     public int Replicas { get; set; } = 1;
 
+    /// <summary>
+    /// Most replicas to run while the deployment is busy, as the control plane scales on load (<c>ReplicaTarget</c>);
+    /// 0 (the default) or <see cref="Replicas"/> means it never scales.
+    /// </summary>
+    public int MaxReplicas { get; set; }
+
     /// <summary>The latency promises requests are judged by.</summary>
     public SloEntry Slo { get; set; } = new();
 }

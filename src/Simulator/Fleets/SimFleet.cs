@@ -16,8 +16,9 @@ internal sealed record SimReplicaSpec(string ReplicaId, string Deployment, Repli
 internal sealed class SimFleet
 {
     private SimFleet(IReadOnlyList<SimAccelerator> accelerators, IReadOnlyList<DeploymentSpec> deployments, IReadOnlyList<SimReplicaSpec> replicas,
-        string interactive, string longHorizon, IReadOnlyList<string> problems)
+        string interactive, string longHorizon, IReadOnlyList<string> problems, PerformanceModel model)
     {
+        Model = model;
         Accelerators = accelerators;
         Deployments = deployments;
         Replicas = replicas;
@@ -44,9 +45,15 @@ internal sealed class SimFleet
     /// <summary>Replicas that did not fit, and why.</summary>
     public IReadOnlyList<string> PlacementProblems { get; }
 
+    /// <summary>The performance model replicas were sized with (and scaled-out replicas are).</summary>
+    public PerformanceModel Model { get; }
+
+    /// <summary>Devices one accelerator offers to replicas: a wafer is one, a GPU node its GPUs.</summary>
+    public static int DevicesOf(SimAccelerator accelerator) => accelerator.Sku.Class == HardwareClass.WaferScale ? 1 : accelerator.Sku.MaxDevicesPerSystem;
+
     /// <summary>A fleet assembled by hand (tests and micro-models): no validation, no planning.</summary>
     public static SimFleet Of(IReadOnlyList<SimAccelerator> accelerators, IReadOnlyList<DeploymentSpec> deployments, IReadOnlyList<SimReplicaSpec> replicas, string interactive, string longHorizon) =>
-        new(accelerators, deployments, replicas, interactive, longHorizon, []);
+        new(accelerators, deployments, replicas, interactive, longHorizon, [], PerformanceModel.Default);
 
     /// <summary>
     /// Validates <paramref name="file"/> (every problem is listed, each with its place in the file) and places
@@ -108,20 +115,19 @@ internal sealed class SimFleet
         }
 
         var (replicas, unplaced) = Place(accelerators, deployments, file, model);
-        return new SimFleet(accelerators, deployments, replicas, file.Routing.Interactive, file.Routing.LongHorizon, unplaced);
+        return new SimFleet(accelerators, deployments, replicas, file.Routing.Interactive, file.Routing.LongHorizon, unplaced, model);
     }
 
     private static (List<SimReplicaSpec>, List<string>) Place(List<SimAccelerator> accelerators, List<DeploymentSpec> deployments, FleetFile file, PerformanceModel model)
     {
-        var free = accelerators.ToDictionary(a => a.Id, a => a.Sku.Class == HardwareClass.WaferScale ? 1 : a.Sku.MaxDevicesPerSystem, StringComparer.Ordinal);
+        var free = accelerators.ToDictionary(a => a.Id, DevicesOf, StringComparer.Ordinal);
         var planner = new ReplicaPlanner(model);
         var replicas = new List<SimReplicaSpec>();
         var problems = new List<string>();
         foreach (var spec in deployments)
         {
             var wanted = file.Deployments.First(d => d.Name == spec.Name).Replicas;
-            var capacity = accelerators.Select(a => new AcceleratorCapacity(a.Id, a.Sku, a.Zone, a.Rack,
-                a.Sku.Class == HardwareClass.WaferScale ? 1 : a.Sku.MaxDevicesPerSystem, free[a.Id], true)).ToArray();
+            var capacity = accelerators.Select(a => new AcceleratorCapacity(a.Id, a.Sku, a.Zone, a.Rack, DevicesOf(a), free[a.Id], true)).ToArray();
             var plan = planner.Plan(spec, wanted, capacity, []);
             var n = 0;
             foreach (var assignment in plan.Assignments)
@@ -161,7 +167,7 @@ internal sealed class SimFleet
         var spec = new DeploymentSpec(entry.Name, entry.Name, new ModelShape((long)entry.Parameters, entry.Layers, precision, entry.KvBytesPerToken),
             entry.ContextWindowTokens, classes, 0, entry.Replicas,
             new ServiceLevelObjective(TimeSpan.FromSeconds(entry.Slo.TtftSeconds), entry.Slo.MinTokensPerSecond, TimeSpan.FromMinutes(entry.Slo.LongHorizonCompletionMinutes)),
-            [], LatencyClass.Interactive);
+            [], LatencyClass.Interactive, entry.MaxReplicas);
         foreach (var (field, message) in spec.Validate())
         {
             var name = field switch
@@ -171,7 +177,7 @@ internal sealed class SimFleet
                 "desired_replicas" => "replicas",
                 _ => field,
             };
-            problems.Add($"{at}.{name}: {message}");
+            problems.Add($"{at}.{name}: {message.Replace("desired_replicas", "replicas", StringComparison.Ordinal)}");
         }
 
         return spec;

@@ -19,6 +19,13 @@ internal sealed class RunRecorder(string policy, double bucketSeconds, SimFleet 
     private readonly Dictionary<string, (double Start, double End, int Turns)> _jobs = new(StringComparer.Ordinal);
     private readonly List<double>[] _busy = [[], []];
     private readonly List<double>[] _tokens = [[], []];
+
+    // Slot-seconds that replicas added (or removed) by scaling add to (or take from) each bucket, beside
+    // the starting fleet's slots.
+    private readonly List<double>[] _scaledSlotSeconds = [[], []];
+    private readonly int[] _scaledSlots = new int[2];
+    private int _replicasAdded;
+    private int _replicasRetired;
     private readonly List<string> _faults = [];
     private int _arrived;
     private int _completed;
@@ -38,8 +45,24 @@ internal sealed class RunRecorder(string policy, double bucketSeconds, SimFleet 
         if (to > from)
         {
             _areaInSystem += _inSystem * (to - from);
+            for (var i = 0; i < _scaledSlots.Length; i++)
+            {
+                if (_scaledSlots[i] != 0)
+                {
+                    Spread(_scaledSlotSeconds[i], from, to, _scaledSlots[i] * (to - from));
+                }
+            }
         }
     }
+
+    /// <summary>Slots of <paramref name="hardwareClass"/> started (positive) or stopped (negative) serving.</summary>
+    public void SlotsChanged(HardwareClass hardwareClass, int slots) => _scaledSlots[Array.IndexOf(Classes, hardwareClass)] += slots;
+
+    /// <summary>Scaling placed a replica.</summary>
+    public void ReplicaAdded() => _replicasAdded++;
+
+    /// <summary>Scaling retired a replica.</summary>
+    public void ReplicaRetired() => _replicasRetired++;
 
     /// <summary>A request arrived.</summary>
     public void Arrived(SimRequest request)
@@ -132,12 +155,15 @@ internal sealed class RunRecorder(string policy, double bucketSeconds, SimFleet 
         {
             var busy = Padded(_busy[i], buckets);
             var tokens = Padded(_tokens[i], buckets);
-            var utilization = busy.Select(b => slots[i] == 0 ? 0 : b / (slots[i] * bucketSeconds)).ToArray();
+            var length = busy.Length;
+            var capacity = Padded(_scaledSlotSeconds[i], length).Take(length).Select(extra => slots[i] * bucketSeconds + extra).ToArray();
+            var utilization = busy.Select((b, k) => capacity[k] <= 0 ? 0 : b / capacity[k]).ToArray();
             var rate = tokens.Select(t => t / bucketSeconds).ToArray();
             // Means over the workload's window (where it offers load), not the tail where the last jobs finish.
             var inWindow = (int)Math.Ceiling(window / bucketSeconds);
+            var windowCapacity = capacity.Take(inWindow).Sum() + Math.Max(0, inWindow - length) * slots[i] * bucketSeconds;
             return new PoolResult(c == HardwareClass.WaferScale ? "wafer-scale" : "gpu", slots[i],
-                slots[i] == 0 ? 0 : busy.Take(inWindow).Sum() / (slots[i] * inWindow * bucketSeconds), tokens.Take(inWindow).Sum() / (inWindow * bucketSeconds), utilization, rate);
+                windowCapacity <= 0 ? 0 : busy.Take(inWindow).Sum() / windowCapacity, tokens.Take(inWindow).Sum() / (inWindow * bucketSeconds), utilization, rate);
         }).ToArray();
         var jobs = _jobs.Values.ToArray();
         var finished = jobs.Where(j => j.End > 0).Select(j => j.End - j.Start).Order().ToArray();
@@ -148,7 +174,8 @@ internal sealed class RunRecorder(string policy, double bucketSeconds, SimFleet 
             new JobResult(jobs.Length, finished.Length, Percentiles.Of(finished)),
             pools, pools.Sum(p => p.Slots) == 0 ? 0 : pools.Sum(p => p.MeanUtilization * p.Slots) / pools.Sum(p => p.Slots), bucketSeconds,
             new LittlesLaw(_areaInSystem / duration, _arrived / duration, _arrived == 0 ? 0 : _timeInSystem / _arrived),
-            _faults);
+            _faults,
+            new ScalingResult(_replicasAdded, _replicasRetired));
     }
 
     private ClassSamples Samples(SimRequest request) => request.LatencyClass == LatencyClass.Interactive ? _interactive : _longHorizon;

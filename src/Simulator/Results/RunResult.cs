@@ -30,7 +30,11 @@ internal sealed record ClassResult(
     double[] TimeToFirstTokenCdf,
     double[] EndToEndCdf);
 
-/// <summary>One pool class over time; the means are over the workload's window.</summary>
+/// <summary>
+/// One pool class over time; the means are over the workload's window. <c>Slots</c> are the pool's slots at
+/// the start; utilisation counts the slots serving in each bucket, so replicas added by scaling count from
+/// when they loaded.
+/// </summary>
 internal sealed record PoolResult(string HardwareClass, int Slots, double MeanUtilization, double MeanTokensPerSecond, double[] Utilization, double[] TokensPerSecond);
 
 /// <summary>Agentic jobs as wholes: first turn's arrival to last turn's end.</summary>
@@ -68,4 +72,8 @@ internal sealed record RunResult(
     double FleetUtilization,
     double BucketSeconds,
     LittlesLaw Little,
-    IReadOnlyList<string> Faults);
+    IReadOnlyList<string> Faults,
+    ScalingResult Scaling);
+
+/// <summary>What scaling on load did: replicas added (placed, loading, then serving) and retired.</summary>
+internal sealed record ScalingResult(int ReplicasAdded, int ReplicasRetired);
