@@ -40,6 +40,20 @@ public class FleetFileTests
     }
 
     [Fact]
+    public void Every_fleet_file_the_repository_ships_is_valid_and_fully_placed()
+    {
+        var files = Directory.GetFiles(Path.Combine(RepositoryRoot.Find(), "deploy", "simulator"), "*.json");
+
+        Assert.Contains(files, f => f.EndsWith("fleet-eval-scaling.json", StringComparison.Ordinal));
+        foreach (var path in files)
+        {
+            var fleet = SimFleet.Build(FleetFile.Parse(File.ReadAllText(path), path), HardwareCatalogue.Default, PerformanceModel.Default);
+            Assert.True(fleet.PlacementProblems.Count == 0, $"{Path.GetFileName(path)}: {string.Join("; ", fleet.PlacementProblems)}");
+            Assert.NotEmpty(fleet.Replicas);
+        }
+    }
+
+    [Fact]
     public void Unknown_keys_and_broken_json_are_refused_with_the_place()
     {
         var unknown = Assert.Throws<FleetFileException>(() => FleetFile.Parse(TestFleets.Fleet.Replace("\"racks_per_zone\"", "\"rack_count\"").Replace("\"count\": 4,", "\"count\": 4, \"colour\": \"red\","), "fleet.json"));

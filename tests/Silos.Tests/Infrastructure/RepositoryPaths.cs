@@ -4,16 +4,7 @@ namespace ControlPlane.Silos.Tests.Infrastructure;
 public static class RepositoryPaths
 {
     /// <summary>The repository root: the folder holding ControlPlane.sln above the test binaries.</summary>
-    public static string Root()
-    {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "ControlPlane.sln")))
-        {
-            root = root.Parent;
-        }
-
-        return root?.FullName ?? throw new InvalidOperationException("ControlPlane.sln not found above " + AppContext.BaseDirectory);
-    }
+    public static string Root() => RepositoryRoot.Find();
 
     /// <summary>The agent as built in its own project folder, with its own runtime config and dependencies.</summary>
     public static string AgentDll()
