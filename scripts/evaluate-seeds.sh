@@ -20,7 +20,7 @@ for seed in $seeds; do
     --workload "azure:$trace" --workload "agentic:jobs=$jobs" --load-scale "$load" --arrivals "$arrivals" \
     --seed "$seed" --policy "$policies" --out "$out" |
     awk -v seed="$seed" -v list="$policies" 'BEGIN { n = split(list, p, ","); for (i = 1; i <= n; i++) want[p[i]] = 1 }
-      header && ($1 in want) { printf "seed %-4s %-13s %8s\n", seed, $1, $2 } /^policy / { header = 1 }'
+      header && NF == 0 { header = 0 } header && ($1 in want) { printf "seed %-4s %-13s %8s\n", seed, $1, $2 } /^policy / { header = 1 }'
 done | tee "$out/rows"
 echo "mean:"
 awk '{ sum[$3] += $4; n[$3]++ } END { for (p in sum) printf "  %-13s %8.3f\n", p, sum[p] / n[p] }' "$out/rows" | sort
