@@ -101,7 +101,6 @@ public sealed class DeploymentRoutes
         }
 
         var address = AddressOf(row);
-
         var old = address.Table.RowAt(address.Index).Replica;
         if (old.Class == HardwareClass.WaferScale)
         {

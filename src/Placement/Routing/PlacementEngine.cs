@@ -64,9 +64,10 @@ public sealed class PlacementEngine
         var spec = routes.Spec;
 
         // The sticky id's entry starts loading now; the work below hides its cache miss.
-        var stickyHash = request.StickyReplicaId is { } stickyId ? ReplicaIdIndex.HashOf(stickyId) : 0;
-        if (request.StickyReplicaId is not null)
+        var stickyHash = 0UL;
+        if (request.StickyReplicaId is { } stickyId)
         {
+            stickyHash = ReplicaIdIndex.HashOf(stickyId);
             routes.PrefetchSticky(stickyHash);
         }
 

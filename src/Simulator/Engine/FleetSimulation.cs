@@ -78,6 +78,7 @@ internal sealed class FleetSimulation
     private readonly List<DeploymentSpec> _scaling;
     private readonly ReplicaPlanner _planner;
     private int _arrivalsLeft;
+    private long _replicasCreated;
     private long _sequence;
     private long _nextRequestId;
     private double _now;
@@ -106,7 +107,7 @@ internal sealed class FleetSimulation
                 replica.Assignment.AcceleratorIds, replica.Performance, replica.Assignment.StreamSlots, spec.ContextWindowTokens)
             { Ready = true, Endpoint = $"sim://{replica.ReplicaId}" };
             _routes[replica.Deployment].Upsert(routable);
-            _replicas[replica.ReplicaId] = new SimReplica(routable, CacheFor(replica.Assignment, spec), replica.Assignment, _sequence++);
+            _replicas[replica.ReplicaId] = new SimReplica(routable, CacheFor(replica.Assignment, spec), replica.Assignment, _replicasCreated++);
             Take(replica.Assignment, -1);
             _replicaNumbers[replica.Deployment] = _replicaNumbers.GetValueOrDefault(replica.Deployment) + 1;
         }
@@ -404,7 +405,7 @@ internal sealed class FleetSimulation
             var routable = new RoutableReplica(id, spec.Name, assignment.Sku.Class, _poolOf[assignment.AcceleratorIds[0]], assignment.AcceleratorIds,
                 performance, assignment.StreamSlots, spec.ContextWindowTokens) { Ready = false, Endpoint = $"sim://{id}" };
             routes.Upsert(routable);
-            var replica = new SimReplica(routable, CacheFor(assignment, spec), assignment, _sequence++);
+            var replica = new SimReplica(routable, CacheFor(assignment, spec), assignment, _replicasCreated++);
             _replicas[id] = replica;
             _recorder.ReplicaAdded();
             Schedule(_now + spec.Shape.WeightsBytes / _options.LoadBytesPerSecond, new SimEvent(SimEventKind.ReplicaLoaded, null, null, null, null, replica));
@@ -460,6 +461,11 @@ internal sealed class FleetSimulation
                 _routes[running.Request.Deployment].Release(replica.Routable);
                 _recorder.Lost(running, _now);
                 NextTurnOf(running.Request); // an agent's job goes on: its next turn is placed elsewhere
+            }
+
+            if (replica.Retiring)
+            {
+                Unload(replica); // it was only waiting for that work
             }
         }
 
