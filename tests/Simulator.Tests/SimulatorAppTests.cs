@@ -39,6 +39,24 @@ public sealed class SimulatorAppTests : IDisposable
     }
 
     [Fact]
+    public async Task A_deployment_with_max_replicas_reports_what_scaling_on_load_did()
+    {
+        var fleet = Write("fleet.json", TestFleets.Fleet.Replace("\"replicas\": 3,", "\"replicas\": 1, \"max_replicas\": 3,"));
+        var start = new DateTime(2023, 11, 16, 18, 17, 0);
+        var burst = Enumerable.Range(0, 900).Select(i => $"{start.AddSeconds(i / 60.0):yyyy-MM-dd HH:mm:ss.fffffff},1500,800");
+        var trace = Write("burst.csv", "TIMESTAMP,ContextTokens,GeneratedTokens\n" + string.Join("\n", burst) + "\n");
+        var outDir = Path.Combine(_dir, "out");
+
+        var (code, stdout, stderr) = await Run("--fleet", fleet, "--workload", $"azure:{trace}", "--policy", "project", "--out", outDir);
+
+        Assert.True(code == 0, stderr);
+        Assert.Matches(@"project +900 requests over [0-9.]+ virtual minutes in [0-9.]+s; scaling on load added [1-9]\d* replica\(s\), retired \d+", stdout);
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "results.json")));
+        var scaling = json.RootElement.GetProperty("results")[0].GetProperty("scaling");
+        Assert.True(scaling.GetProperty("replicas_added").GetInt32() > 0, scaling.ToString());
+    }
+
+    [Fact]
     public async Task A_run_compares_policies_in_an_aligned_table_and_writes_json_and_charts()
     {
         var fleet = Write("fleet.json", TestFleets.Fleet);
