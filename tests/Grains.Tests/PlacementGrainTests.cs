@@ -156,7 +156,43 @@ public class PlacementGrainTests(FleetClusterFixture cluster)
         Assert.Equal(1_200, replay.WaferTokens); // counted once
         await Eventually.Until(Active, n => n == 0, Wait, "the abandoned placement's lease to expire");
         var late = await Grains.GetGrain<ISessionGrain>("pl4-dead").RenewAsync("tenant-a", abandoned.PlacementId);
-        Assert.False(late);
+        Assert.Null(late);
+    }
+
+    [Fact]
+    public async Task A_renewed_long_job_stays_active_in_a_session_holding_many_placements()
+    {
+        await using var fleet = await FleetUnderTest.StartAsync(Grains, "pl9", wafers: 0, gpuNodes: 1);
+        var ready = await fleet.DeployReadyAsync(fleet.GpuModel(2), 2);
+        Assert.True(ready.Replicas.Sum(r => r.Slots) > 70, $"{ready.Replicas.Sum(r => r.Slots)} slots");
+        var session = Grains.GetGrain<ISessionGrain>("pl9-agent");
+        var job = (await session.PlaceAsync(Ask(ready.Definition.Name))).Result!;
+        var startedAt = DateTimeOffset.UtcNow;
+        for (var i = 0; i < 64; i++)
+        {
+            Assert.True((await session.PlaceAsync(Ask(ready.Definition.Name))).Result!.Placed); // abandoned: never renewed
+        }
+
+        // The job renews at its gateway's cadence for longer than the session keeps an unrenewed placement
+        // (its lease, then three more); the abandoned ones' leases run out meanwhile.
+        var lease = FleetClusterFixture.PlacementLease;
+        DateTimeOffset? renewedUntil = null;
+        while (DateTimeOffset.UtcNow - startedAt < 4 * lease + TimeSpan.FromSeconds(0.5))
+        {
+            renewedUntil = await session.RenewAsync("tenant-a", job.PlacementId);
+            Assert.NotNull(renewedUntil);
+            await Task.Delay(lease / 4);
+        }
+
+        var next = (await session.PlaceAsync(Ask(ready.Definition.Name))).Result!; // a placement prunes what expired
+        var completed = await session.CompleteAsync("tenant-a", job.PlacementId, 1_000, 500);
+        var view = (await session.GetAsync())!;
+
+        Assert.True(next.Placed);
+        Assert.Equal(SessionRefusal.None, completed.Refusal);
+        Assert.False(completed.AlreadyCompleted);
+        Assert.Equal(1, view.ActivePlacements); // the new one; the abandoned ones were forgotten
+        Assert.True(renewedUntil > job.LeaseExpiresAt);
     }
 
     [Fact]

@@ -79,6 +79,24 @@ public sealed class PlacementApiTests(PlacementFleetFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task Renewing_a_placement_moves_its_lease_on_and_says_until_when()
+    {
+        var placed = await Plane.Placement.PlaceAsync(Models.Turn(Fast, "e2e-renew"), Plane.Gateway);
+        var placedUntil = placed.Placement.LeaseExpireTime.ToDateTimeOffset();
+
+        var renewed = await Plane.Placement.RenewAsync(new RenewRequest { SessionId = "e2e-renew", TenantId = "tenant-a", PlacementId = placed.Placement.PlacementId }, Plane.Gateway);
+        var renewedUntil = renewed.LeaseExpireTime.ToDateTimeOffset();
+        var answeredAt = DateTimeOffset.UtcNow;
+        await Plane.Placement.CompleteAsync(new CompleteRequest
+        {
+            SessionId = "e2e-renew", TenantId = "tenant-a", PlacementId = placed.Placement.PlacementId, PromptTokens = 10, OutputTokens = 10,
+        }, Plane.Gateway);
+
+        Assert.True(renewedUntil >= placedUntil, $"renewed until {renewedUntil:O}, placed until {placedUntil:O}");
+        Assert.True(renewedUntil > answeredAt, $"renewed until {renewedUntil:O}, answered at {answeredAt:O}"); // a lease, not the time of the answer
+    }
+
+    [Fact]
     public async Task An_interactive_turn_is_placed_on_a_wafer_runs_there_and_completes()
     {
         var placed = await Plane.Placement.PlaceAsync(Models.Turn(Fast, "e2e-turn"), Plane.Gateway);

@@ -245,15 +245,16 @@ public sealed partial class AcceleratorGrain(
     }
 
     /// <inheritdoc />
-    public Task<bool> RenewSlotAsync(string placementId, TimeSpan lease)
+    public Task<DateTimeOffset?> RenewSlotAsync(string placementId, TimeSpan lease)
     {
         if (!_reservations.TryGetValue(placementId, out var reservation))
         {
-            return Task.FromResult(false);
+            return Task.FromResult<DateTimeOffset?>(null);
         }
 
-        _reservations[placementId] = (reservation.ReplicaId, time.GetUtcNow() + lease);
-        return Task.FromResult(true);
+        var expires = time.GetUtcNow() + lease;
+        _reservations[placementId] = (reservation.ReplicaId, expires);
+        return Task.FromResult<DateTimeOffset?>(expires);
     }
 
     private bool Release(string placementId)

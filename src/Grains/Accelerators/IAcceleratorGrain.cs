@@ -48,8 +48,8 @@ public interface IAcceleratorGrain : IGrainWithStringKey
     [OneWay]
     Task ReleaseSlotAsync(string placementId);
 
-    /// <summary>Extends the lease of <paramref name="placementId"/>; false when it is not held.</summary>
-    Task<bool> RenewSlotAsync(string placementId, TimeSpan lease);
+    /// <summary>Extends the lease of <paramref name="placementId"/> by <paramref name="lease"/> from now; returns when it now expires, or null when it is not held.</summary>
+    Task<DateTimeOffset?> RenewSlotAsync(string placementId, TimeSpan lease);
 
     /// <summary>
     /// Says whether <see cref="ApplyAsync"/> would accept <paramref name="command"/> (or has already, under its

@@ -18,9 +18,12 @@ public interface ISessionGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<CompletionOutcome> CompleteAsync(string tenantId, string placementId, int promptTokens, int outputTokens);
 
-    /// <summary>Extends the placement's slot lease (long jobs renew; a dead gateway does not).</summary>
+    /// <summary>
+    /// Extends the placement's slot lease (long jobs renew; a dead gateway does not); returns when it now
+    /// expires, or null when the placement is not active in this session for this tenant.
+    /// </summary>
     [AlwaysInterleave]
-    Task<bool> RenewAsync(string tenantId, string placementId);
+    Task<DateTimeOffset?> RenewAsync(string tenantId, string placementId);
 
     /// <summary>The session, or null when it never placed anything.</summary>
     [ReadOnly]

@@ -93,7 +93,7 @@ public sealed class SessionGrain(
             : State.StickyReplicaId == result.ReplicaId ? "sticky" : $"moved from {State.StickyReplicaId}";
         State.Deployment = ask.Deployment;
         State.StickyReplicaId = result.ReplicaId;
-        _active[placementId] = new ActivePlacement(result.ReplicaId, result.AcceleratorId, result.HardwareClass, ask.Deployment, now);
+        _active[placementId] = new ActivePlacement(result.ReplicaId, result.AcceleratorId, result.HardwareClass, ask.Deployment, now, result.LeaseExpiresAt);
         State.History.Add(new PlacementHistoryEntry(placementId, ask.Deployment, result.ReplicaId, result.AcceleratorId, result.HardwareClass, result.LatencyClass, now, note));
         if (State.History.Count > HistoryLength)
         {
@@ -164,20 +164,25 @@ public sealed class SessionGrain(
     }
 
     /// <inheritdoc />
-    public async Task<bool> RenewAsync(string tenantId, string placementId)
+    public async Task<DateTimeOffset?> RenewAsync(string tenantId, string placementId)
     {
         if (!string.Equals(State.TenantId, tenantId, StringComparison.Ordinal) || !_active.TryGetValue(placementId, out var placement))
         {
-            return false;
+            return null;
         }
 
-        var renewed = await accelerators.Get(placement.AcceleratorId).RenewSlotAsync(placementId, _options.PlacementLease);
-        if (!renewed)
+        var expires = await accelerators.Get(placement.AcceleratorId).RenewSlotAsync(placementId, _options.PlacementLease);
+        if (expires is null)
         {
             _active.Remove(placementId); // its lease already ran out at the accelerator
         }
+        else if (_active.TryGetValue(placementId, out var current))
+        {
+            // Interleaved: a Complete may have removed it while the accelerator answered; it stays removed.
+            _active[placementId] = current with { LeaseExpiresAt = expires.Value };
+        }
 
-        return renewed;
+        return expires;
     }
 
     /// <inheritdoc />
@@ -185,7 +190,8 @@ public sealed class SessionGrain(
         this.GetPrimaryKeyString(), State.TenantId, State.Plan, State.Deployment, State.StickyReplicaId, _active.Count,
         State.WaferTokens, State.GpuTokens, State.Placements, State.History.ToArray()));
 
-    // Placements whose lease ran out at the accelerator without Complete or Renew are forgotten here too.
+    // Placements whose lease ran out at the accelerator without Complete or Renew are forgotten here too,
+    // three leases after their last expiry (a renewed long job is kept however long it runs).
     private void PruneExpired(DateTimeOffset now)
     {
         if (_active.Count < 64)
@@ -195,7 +201,7 @@ public sealed class SessionGrain(
 
         foreach (var (id, placement) in _active.ToArray())
         {
-            if (now - placement.PlacedAt > _options.PlacementLease * 4)
+            if (now - placement.LeaseExpiresAt > _options.PlacementLease * 3)
             {
                 _active.Remove(id);
             }

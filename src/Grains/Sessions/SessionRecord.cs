@@ -46,7 +46,8 @@ public sealed record ActivePlacement(
     [property: Id(1)] string AcceleratorId,
     [property: Id(2)] HardwareClass HardwareClass,
     [property: Id(3)] string Deployment,
-    [property: Id(4)] DateTimeOffset PlacedAt);
+    [property: Id(4)] DateTimeOffset PlacedAt,
+    [property: Id(5)] DateTimeOffset LeaseExpiresAt);
 
 /// <summary>One placement in a session's history.</summary>
 [GenerateSerializer, Immutable]

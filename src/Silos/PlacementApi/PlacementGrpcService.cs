@@ -257,14 +257,14 @@ public sealed partial class PlacementGrpcService(
 
     private async Task<V1.RenewResponse> RenewAsync(V1.RenewRequest request, CancellationToken ct)
     {
-        var renewed = await sessions.Get(request.SessionId).RenewAsync(request.TenantId, request.PlacementId).WaitAsync(ct);
-        if (!renewed)
+        var expires = await sessions.Get(request.SessionId).RenewAsync(request.TenantId, request.PlacementId).WaitAsync(ct);
+        if (expires is null)
         {
             throw FieldViolations.Single(StatusCode.NotFound, "placement_id",
                 $"placement '{request.PlacementId}' is not active in session '{request.SessionId}' (completed, expired, or another tenant's)");
         }
 
-        return new V1.RenewResponse { LeaseExpireTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow) };
+        return new V1.RenewResponse { LeaseExpireTime = Timestamp.FromDateTimeOffset(expires.Value) };
     }
 
     private static void RequireGatewayUnlessDryRun(ServerCallContext context, bool dryRun)
