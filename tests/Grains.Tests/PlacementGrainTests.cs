@@ -162,10 +162,10 @@ public class PlacementGrainTests(FleetClusterFixture cluster)
     [Fact]
     public async Task A_renewed_long_job_stays_active_in_a_session_holding_many_placements()
     {
-        await using var fleet = await FleetUnderTest.StartAsync(Grains, "pl9", wafers: 0, gpuNodes: 1);
+        await using var fleet = await FleetUnderTest.StartAsync(Grains, "pl11", wafers: 0, gpuNodes: 1);
         var ready = await fleet.DeployReadyAsync(fleet.GpuModel(2), 2);
         Assert.True(ready.Replicas.Sum(r => r.Slots) > 70, $"{ready.Replicas.Sum(r => r.Slots)} slots");
-        var session = Grains.GetGrain<ISessionGrain>("pl9-agent");
+        var session = Grains.GetGrain<ISessionGrain>("pl11-agent");
         var job = (await session.PlaceAsync(Ask(ready.Definition.Name))).Result!;
         var startedAt = DateTimeOffset.UtcNow;
         for (var i = 0; i < 64; i++)
