@@ -175,7 +175,7 @@ internal static class SimulatorApp
             results.Add(result);
             var scaled = result.Scaling.ReplicasAdded + result.Scaling.ReplicasRetired == 0
                 ? ""
-                : $"; scaling on load added {result.Scaling.ReplicasAdded} replica(s), retired {result.Scaling.ReplicasRetired}";
+                : $"; reconciling added {result.Scaling.ReplicasAdded} replica(s) (scale-out, or replacing lost and drained ones), retired {result.Scaling.ReplicasRetired}";
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  {name,-13} {result.Arrived:N0} requests over {result.DurationSeconds / 60:F1} virtual minutes in {clock.Elapsed.TotalSeconds:F2}s{scaled}"));
         }

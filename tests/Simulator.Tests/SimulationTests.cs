@@ -123,6 +123,25 @@ public class SimulationTests
     }
 
     [Fact]
+    public void A_replica_on_lost_hardware_is_replaced_where_there_is_room()
+    {
+        var workload = Mixed(seed: 8, rate: 20);
+        var loseAWafer = new SimulationOptions { Faults = [new FaultSpec(FaultKind.Lose, "wafer-000", WholePool: false, AtSeconds: 60)] };
+        var loseEveryGpu = new SimulationOptions { Faults = [new FaultSpec(FaultKind.Lose, "gpu", WholePool: true, AtSeconds: 60)] };
+
+        var oneWafer = Run("project", workload, options: loseAWafer);
+        var allGpus = Run("project", workload, options: loseEveryGpu);
+        var none = Run("project", workload);
+
+        // The fast model's lost two-wafer replica comes back on GPUs left free; with every GPU gone and
+        // every wafer in use there is nowhere to put one.
+        Assert.Equal(new ScalingResult(1, 0), oneWafer.Scaling);
+        Assert.Equal(new ScalingResult(0, 0), allGpus.Scaling);
+        Assert.Equal(new ScalingResult(0, 0), none.Scaling);
+        Assert.Equal(oneWafer.Arrived, oneWafer.Completed + oneWafer.Refused + oneWafer.Lost + oneWafer.QueuedAtEnd);
+    }
+
+    [Fact]
     public void A_drain_takes_no_new_work_but_lets_running_work_finish()
     {
         var workload = Mixed(seed: 8, rate: 20);

@@ -50,7 +50,7 @@ public sealed class SimulatorAppTests : IDisposable
         var (code, stdout, stderr) = await Run("--fleet", fleet, "--workload", $"azure:{trace}", "--policy", "project", "--out", outDir);
 
         Assert.True(code == 0, stderr);
-        Assert.Matches(@"project +900 requests over [0-9.]+ virtual minutes in [0-9.]+s; scaling on load added [1-9]\d* replica\(s\), retired \d+", stdout);
+        Assert.Matches(@"project +900 requests over [0-9.]+ virtual minutes in [0-9.]+s; reconciling added [1-9]\d* replica\(s\) \(scale-out, or replacing lost and drained ones\), retired \d+", stdout);
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "results.json")));
         var scaling = json.RootElement.GetProperty("results")[0].GetProperty("scaling");
         Assert.True(scaling.GetProperty("replicas_added").GetInt32() > 0, scaling.ToString());

@@ -70,14 +70,15 @@ internal sealed class FleetSimulation
     private readonly RunRecorder _recorder;
     private readonly Dictionary<string, string> _poolOf;
 
-    // Scaling on load: devices free on each accelerator, accelerators a fault took away, replicas numbered
-    // per deployment for their ids.
+    // The reconcile loop: devices free on each accelerator, accelerators a fault took away, replicas
+    // numbered per deployment for their ids.
     private readonly Dictionary<string, int> _freeDevices;
     private readonly HashSet<string> _downAccelerators = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _replicaNumbers = new(StringComparer.Ordinal);
-    private readonly List<DeploymentSpec> _scaling;
+    private readonly List<DeploymentSpec> _reconciled;
     private readonly ReplicaPlanner _planner;
     private int _arrivalsLeft;
+    private int _turnsAhead;
     private long _replicasCreated;
     private long _sequence;
     private long _nextRequestId;
@@ -98,7 +99,7 @@ internal sealed class FleetSimulation
 
         _poolOf = fleet.Accelerators.ToDictionary(a => a.Id, a => a.Pool, StringComparer.Ordinal);
         _freeDevices = fleet.Accelerators.ToDictionary(a => a.Id, SimFleet.DevicesOf, StringComparer.Ordinal);
-        _scaling = fleet.Deployments.Where(d => d.MaxReplicas > d.DesiredReplicas).ToList();
+        _reconciled = fleet.Deployments.Where(d => d.DesiredReplicas > 0).ToList();
         _planner = new ReplicaPlanner(fleet.Model);
         foreach (var replica in fleet.Replicas)
         {
@@ -134,6 +135,7 @@ internal sealed class FleetSimulation
         {
             _jobs[job.Id] = (job, 0);
             Schedule(job.StartSeconds, new SimEvent(SimEventKind.JobTurn, null, null, job.Id, null));
+            _turnsAhead++;
         }
 
         foreach (var fault in _options.Faults)
@@ -141,7 +143,7 @@ internal sealed class FleetSimulation
             Schedule(fault.AtSeconds, new SimEvent(SimEventKind.Fault, null, null, null, fault));
         }
 
-        if (_scaling.Count > 0)
+        if (_reconciled.Count > 0)
         {
             Schedule(_options.ReconcileSeconds, new SimEvent(SimEventKind.Reconcile, null, null, null, null));
         }
@@ -176,6 +178,7 @@ internal sealed class FleetSimulation
                     TimeOut(e.Pending!);
                     break;
                 case SimEventKind.JobTurn:
+                    _turnsAhead--;
                     var (job, turn) = _jobs[e.JobId!];
                     Arrive(job.Turn(_nextRequestId++, turn, _now));
                     break;
@@ -305,6 +308,7 @@ internal sealed class FleetSimulation
         {
             _jobs[request.SessionId] = (state.Job, state.Turn + 1);
             Schedule(_now + state.Job.ToolSecondsAfter(state.Turn), new SimEvent(SimEventKind.JobTurn, null, null, request.SessionId, null));
+            _turnsAhead++;
         }
     }
 
@@ -352,12 +356,13 @@ internal sealed class FleetSimulation
         _recorder.Refused(pending.Request, RejectionReason.NoCapacity, _now, timedOut: true);
     }
 
-    // The control plane's reconcile loop for deployments that scale on load: the same target count
-    // (ReplicaTarget, SLO-speed load samples), the same planner on the hardware left free, a load time
-    // before a new replica serves, and graceful retirement when the load falls.
+    // The control plane's reconcile loop, for every deployment: the same target count (ReplicaTarget,
+    // SLO-speed load samples; the desired count for a deployment that does not scale on load), the same
+    // planner on the hardware left free, so replicas lost or drained are replaced, a load time before a
+    // new replica serves, and graceful retirement when the load falls.
     private void Reconcile()
     {
-        foreach (var spec in _scaling)
+        foreach (var spec in _reconciled)
         {
             var routes = _routes[spec.Name];
             var serving = _replicas.Values.Where(r => r.Routable.Deployment == spec.Name && r.Routable.Schedulable && !r.Retiring).ToList();
@@ -381,8 +386,9 @@ internal sealed class FleetSimulation
             }
         }
 
-        // Reconcile while anything can still happen; the run ends when only reconciles are left.
-        if (_arrivalsLeft > 0 || _events.Count > 0)
+        // Reconcile while requests are in the system or still to come. Not on events alone: the timeouts of
+        // requests admitted long ago stay queued until their time, which may be far off.
+        if (_arrivalsLeft > 0 || _turnsAhead > 0 || _recorder.InSystem > 0)
         {
             Schedule(_now + _options.ReconcileSeconds, new SimEvent(SimEventKind.Reconcile, null, null, null, null));
         }

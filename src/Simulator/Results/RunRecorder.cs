@@ -64,6 +64,9 @@ internal sealed class RunRecorder(string policy, double bucketSeconds, SimFleet 
     /// <summary>Scaling retired a replica.</summary>
     public void ReplicaRetired() => _replicasRetired++;
 
+    /// <summary>Requests arrived and not yet finished, refused or lost.</summary>
+    public int InSystem => _inSystem;
+
     /// <summary>A request arrived.</summary>
     public void Arrived(SimRequest request)
     {

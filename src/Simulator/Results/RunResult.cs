@@ -75,5 +75,5 @@ internal sealed record RunResult(
     IReadOnlyList<string> Faults,
     ScalingResult Scaling);
 
-/// <summary>What scaling on load did: replicas added (placed, loading, then serving) and retired.</summary>
+/// <summary>What the reconcile loop did: replicas added (to scale out on load, or to replace lost and drained ones) and retired (scaling in).</summary>
 internal sealed record ScalingResult(int ReplicasAdded, int ReplicasRetired);
