@@ -7,6 +7,7 @@ using ControlPlane.Grains.Replicas;
 using ControlPlane.Grains.Routing;
 using ControlPlane.Placement.Deployments;
 using ControlPlane.Placement.Hardware;
+using ControlPlane.Placement.Models;
 using ControlPlane.Placement.Performance;
 using ControlPlane.Placement.Replicas;
 using Microsoft.Extensions.Logging;
@@ -393,8 +394,7 @@ public sealed partial class DeploymentGrain(
         _loadSentAt[replica.ReplicaId] = time.GetUtcNow();
         await Task.Yield(); // let the reconcile turn finish first
         var shape = definition.ToSpec().Shape;
-        var sku = catalogue.TryGet(replica.Sku, out var s) ? s : null;
-        var performance = sku is null ? default : model.Predict(shape, sku, replica.DevicesPerAccelerator * replica.AcceleratorIds.Count);
+        var performance = PerformanceOf(replica, shape) ?? default;
         var outcomes = await Task.WhenAll(ByNode(replica).Select(async group =>
         {
             var command = new NodeCommand($"load-{replica.ReplicaId}-{Guid.NewGuid():N}", NodeCommandKind.LoadReplica, time.GetUtcNow(), "", null,
@@ -482,9 +482,13 @@ public sealed partial class DeploymentGrain(
             : new ReplicaLoad(replica.ReplicaId, "", 0, replica.Slots, 0, true);
 
     private ReplicaLoadSample LoadSample(ReplicaRecord replica, ReplicaLoad load, DeploymentSpec spec) =>
-        catalogue.TryGet(replica.Sku, out var sku)
-            ? ReplicaTarget.SampleOf(spec, model.Predict(spec.Shape, sku, replica.DevicesPerAccelerator * replica.AcceleratorIds.Count), load.ActiveStreams, load.Slots)
+        PerformanceOf(replica, spec.Shape) is { } performance
+            ? ReplicaTarget.SampleOf(spec, performance, load.ActiveStreams, load.Slots)
             : new ReplicaLoadSample(load.ActiveStreams, load.Slots);
+
+    // What the replica's hardware does for the model; null when its SKU left the catalogue.
+    private ReplicaPerformance? PerformanceOf(ReplicaRecord replica, ModelShape shape) =>
+        catalogue.TryGet(replica.Sku, out var sku) ? model.Predict(shape, sku, replica.DevicesPerAccelerator * replica.AcceleratorIds.Count) : null;
 
     private static bool IsServing(ReplicaRecord replica, IReadOnlyDictionary<string, AcceleratorView> views) =>
         replica.State is ReplicaState.Loading or ReplicaState.Ready
