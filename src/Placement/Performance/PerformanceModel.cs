@@ -1,5 +1,6 @@
 using ControlPlane.Placement.Hardware;
 using ControlPlane.Placement.Models;
+using ControlPlane.Placement.Replicas;
 
 namespace ControlPlane.Placement.Performance;
 
@@ -16,6 +17,13 @@ public sealed class PerformanceModel(PerformanceCalibration calibration)
 
     /// <summary>The constants in use.</summary>
     public PerformanceCalibration Calibration { get; } = calibration;
+
+    /// <summary>Predicts a replica of <paramref name="model"/> placed as <paramref name="assignment"/> says (all its devices together).</summary>
+    public ReplicaPerformance Predict(ModelShape model, ReplicaAssignment assignment)
+    {
+        ArgumentNullException.ThrowIfNull(assignment);
+        return Predict(model, assignment.Sku, assignment.DevicesPerAccelerator * assignment.AcceleratorIds.Count);
+    }
 
     /// <summary>Predicts a replica of <paramref name="model"/> on <paramref name="devices"/> devices (wafers or GPUs) of <paramref name="sku"/>.</summary>
     public ReplicaPerformance Predict(ModelShape model, HardwareSku sku, int devices)

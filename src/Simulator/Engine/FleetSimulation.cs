@@ -1,5 +1,6 @@
 using ControlPlane.Placement.Deployments;
 using ControlPlane.Placement.Hardware;
+using ControlPlane.Placement.Performance;
 using ControlPlane.Placement.Queueing;
 using ControlPlane.Placement.Replicas;
 using ControlPlane.Placement.Routing;
@@ -103,19 +104,25 @@ internal sealed class FleetSimulation
         _planner = new ReplicaPlanner(fleet.Model);
         foreach (var replica in fleet.Replicas)
         {
-            var spec = fleet.Deployments.First(d => d.Name == replica.Deployment);
-            var routable = new RoutableReplica(replica.ReplicaId, replica.Deployment, replica.Assignment.Sku.Class, _poolOf[replica.Assignment.AcceleratorIds[0]],
-                replica.Assignment.AcceleratorIds, replica.Performance, replica.Assignment.StreamSlots, spec.ContextWindowTokens)
-            { Ready = true, Endpoint = $"sim://{replica.ReplicaId}" };
-            _routes[replica.Deployment].Upsert(routable);
-            _replicas[replica.ReplicaId] = new SimReplica(routable, CacheFor(replica.Assignment, spec), replica.Assignment, _replicasCreated++);
-            Take(replica.Assignment, -1);
+            Register(fleet.Deployments.First(d => d.Name == replica.Deployment), replica.ReplicaId, replica.Assignment, replica.Performance, ready: true);
             _replicaNumbers[replica.Deployment] = _replicaNumbers.GetValueOrDefault(replica.Deployment) + 1;
         }
     }
 
-    private static PrefixCache CacheFor(ReplicaAssignment assignment, DeploymentSpec spec) =>
-        new((int)Math.Min(int.MaxValue, (long)assignment.StreamSlots * spec.ContextWindowTokens / SimRequest.BlockTokens));
+    // A replica joins the run: routers see it, it holds its devices, and it gets a prefix cache the size
+    // of its KV room.
+    private SimReplica Register(DeploymentSpec spec, string replicaId, ReplicaAssignment assignment, ReplicaPerformance performance, bool ready)
+    {
+        var routable = new RoutableReplica(replicaId, spec.Name, assignment.Sku.Class, _poolOf[assignment.AcceleratorIds[0]],
+            assignment.AcceleratorIds, performance, assignment.StreamSlots, spec.ContextWindowTokens)
+        { Ready = ready, Endpoint = $"sim://{replicaId}" };
+        _routes[spec.Name].Upsert(routable);
+        var cache = new PrefixCache((int)Math.Min(int.MaxValue, (long)assignment.StreamSlots * spec.ContextWindowTokens / SimRequest.BlockTokens));
+        var replica = new SimReplica(routable, cache, assignment, _replicasCreated++);
+        _replicas[replicaId] = replica;
+        Take(assignment, -1);
+        return replica;
+    }
 
     // Takes (-1) or gives back (+1) the devices of a replica's assignment.
     private void Take(ReplicaAssignment assignment, int sign)
@@ -364,13 +371,12 @@ internal sealed class FleetSimulation
     {
         foreach (var spec in _reconciled)
         {
-            var routes = _routes[spec.Name];
             var serving = _replicas.Values.Where(r => r.Routable.Deployment == spec.Name && r.Routable.Schedulable && !r.Retiring).ToList();
             var samples = serving.Select(r => ReplicaTarget.SampleOf(spec, r.Routable.Performance, r.Routable.Ready ? r.Routable.ActiveStreams : 0, r.Routable.Slots)).ToArray();
             var wanted = ReplicaTarget.For(spec.DesiredReplicas, spec.MaxReplicas, samples, _options.ScaleOutUtilization, _options.ScaleInUtilization);
             if (wanted > serving.Count)
             {
-                AddReplicas(spec, routes, wanted - serving.Count, serving);
+                AddReplicas(spec, wanted - serving.Count, serving);
             }
 
             // Scale in as the grain does: replicas still loading first, then the least busy, then the newest.
@@ -394,7 +400,7 @@ internal sealed class FleetSimulation
         }
     }
 
-    private void AddReplicas(DeploymentSpec spec, DeploymentRoutes routes, int count, List<SimReplica> serving)
+    private void AddReplicas(DeploymentSpec spec, int count, List<SimReplica> serving)
     {
         var capacity = _fleet.Accelerators
             .Select(a => new AcceleratorCapacity(a.Id, a.Sku, a.Zone, a.Rack, SimFleet.DevicesOf(a), _freeDevices[a.Id], !_downAccelerators.Contains(a.Id)))
@@ -403,16 +409,9 @@ internal sealed class FleetSimulation
         var existing = serving.Select(r => new ExistingReplica(r.Assignment.Zone, r.Assignment.AcceleratorIds.Select(id => racks[id]).ToArray(), r.Assignment.AcceleratorIds)).ToArray();
         foreach (var assignment in _planner.Plan(spec, count, capacity, existing).Assignments)
         {
-            Take(assignment, -1);
             var number = _replicaNumbers.GetValueOrDefault(spec.Name);
             _replicaNumbers[spec.Name] = number + 1;
-            var id = $"{spec.Name}-{number}";
-            var performance = _fleet.Model.Predict(spec.Shape, assignment.Sku, assignment.DevicesPerAccelerator * assignment.AcceleratorIds.Count);
-            var routable = new RoutableReplica(id, spec.Name, assignment.Sku.Class, _poolOf[assignment.AcceleratorIds[0]], assignment.AcceleratorIds,
-                performance, assignment.StreamSlots, spec.ContextWindowTokens) { Ready = false, Endpoint = $"sim://{id}" };
-            routes.Upsert(routable);
-            var replica = new SimReplica(routable, CacheFor(assignment, spec), assignment, _replicasCreated++);
-            _replicas[id] = replica;
+            var replica = Register(spec, $"{spec.Name}-{number}", assignment, _fleet.Model.Predict(spec.Shape, assignment), ready: false);
             _recorder.ReplicaAdded();
             Schedule(_now + spec.Shape.WeightsBytes / _options.LoadBytesPerSecond, new SimEvent(SimEventKind.ReplicaLoaded, null, null, null, null, replica));
         }

@@ -137,7 +137,7 @@ internal sealed class SimFleet
                     free[id] -= assignment.DevicesPerAccelerator;
                 }
 
-                var performance = model.Predict(spec.Shape, assignment.Sku, assignment.DevicesPerAccelerator * assignment.AcceleratorIds.Count);
+                var performance = model.Predict(spec.Shape, assignment);
                 replicas.Add(new SimReplicaSpec($"{spec.Name}-{n++}", spec.Name, assignment, performance));
             }
 
