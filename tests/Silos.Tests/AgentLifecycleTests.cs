@@ -146,6 +146,46 @@ public sealed class AgentLifecycleTests(ControlPlaneFixture plane) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_second_stream_that_opens_and_closes_leaves_the_node_with_a_command_channel()
+    {
+        await using var fleet = Fleet("dupstream", wafers: 0, gpuNodes: 1);
+        fleet.Start();
+        await WaitForStates("dupstream", AcceleratorState.Active);
+        var agent = fleet.Agents[0];
+        var connectionsBefore = agent.Connections;
+
+        // Someone holding the node's token opens a second stream, is welcomed, and goes away again.
+        using (var second = plane.Agents.Connect(plane.Auth(CallerRole.Agent, agent.NodeId)))
+        {
+            await second.RequestStream.WriteAsync(new AgentMessage { Hello = new Hello { NodeId = agent.NodeId } });
+            Assert.True(await second.ResponseStream.MoveNext(CancellationToken.None));
+            Assert.NotNull(second.ResponseStream.Current.Welcome);
+            await second.RequestStream.CompleteAsync();
+            while (await second.ResponseStream.MoveNext(CancellationToken.None))
+            {
+            }
+        }
+
+        // The newest stream owned the node; the agent's own stream was told to close, and its reconnect owns it now.
+        var ping = await Eventually.Until(async () =>
+            {
+                try
+                {
+                    return await plane.Fleet.PingNodeAsync(new PingNodeRequest { NodeId = agent.NodeId, TimeoutMs = 1000 }, plane.Operator).ResponseAsync;
+                }
+                catch (Grpc.Core.RpcException)
+                {
+                    return null;
+                }
+            },
+            p => p is not null, Wait, "the node to answer pings again");
+
+        Assert.StartsWith("ping-", ping!.CommandId);
+        Assert.True(agent.Connections > connectionsBefore, "the agent's superseded stream should have been closed and reopened");
+        Assert.Equal(AcceleratorState.Active, (await plane.ListAsync("dupstream")).Single().State);
+    }
+
+    [Fact]
     public async Task Pinging_a_node_whose_stream_is_gone_fails_precondition()
     {
         await using var fleet = Fleet("gone", wafers: 0, gpuNodes: 1);

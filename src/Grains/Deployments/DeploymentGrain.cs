@@ -160,6 +160,8 @@ public sealed partial class DeploymentGrain(
                 {
                     replica.State = ReplicaState.Ready;
                     replica.Message = "loaded";
+                    replica.LoadingSince = null;
+                    replica.LoadProblem = "";
                 }
 
                 break;
@@ -170,6 +172,7 @@ public sealed partial class DeploymentGrain(
             case ReplicaState.Loading when replica.State == ReplicaState.Ready && replica.LoadedOn.Remove(acceleratorId):
                 replica.State = ReplicaState.Loading; // the agent restarted and is loading again
                 replica.Message = $"reloading on {acceleratorId}";
+                replica.LoadingSince = time.GetUtcNow();
                 break;
         }
 
@@ -196,6 +199,7 @@ public sealed partial class DeploymentGrain(
         {
             replica.State = ReplicaState.Loading;
             replica.Message = $"{acceleratorId} registered again; waiting for its agent to confirm the weights";
+            replica.LoadingSince = time.GetUtcNow();
             LogReplicaState(logger, Name, replicaId, replica.State, replica.Message);
             await SaveAsync();
         }
@@ -213,7 +217,7 @@ public sealed partial class DeploymentGrain(
         }
 
         var views = await ReadFleetAsync();
-        var changed = false;
+        var changed = FailStuckLoads();
 
         // Replicas whose hardware is gone, lost or drained, or that failed to load, are removed and replaced.
         foreach (var replica in State.Replicas.ToArray())
@@ -278,6 +282,30 @@ public sealed partial class DeploymentGrain(
         {
             await SaveAsync();
         }
+    }
+
+    // A replica loading for longer than the load timeout is failed, so this reconcile replaces it: an agent
+    // that never acknowledges the command, or never reports the weights loaded, must not hold it forever.
+    private bool FailStuckLoads()
+    {
+        var now = time.GetUtcNow();
+        var failed = false;
+        foreach (var replica in State.Replicas.Where(r => r.State == ReplicaState.Loading))
+        {
+            var since = replica.LoadingSince ?? replica.CreatedAt;
+            if (now - since < _options.ReplicaLoadTimeout)
+            {
+                continue;
+            }
+
+            replica.State = ReplicaState.Failed;
+            replica.Message = $"not ready {_options.ReplicaLoadTimeout} after loading started" +
+                (replica.LoadProblem.Length > 0 ? $" ({replica.LoadProblem})" : $" ({replica.Message})");
+            LogReplicaState(logger, Name, replica.ReplicaId, replica.State, replica.Message);
+            failed = true;
+        }
+
+        return failed;
     }
 
     /// <inheritdoc />
@@ -347,6 +375,7 @@ public sealed partial class DeploymentGrain(
                 State = ReplicaState.Loading,
                 Message = "loading weights",
                 CreatedAt = time.GetUtcNow(),
+                LoadingSince = time.GetUtcNow(),
             };
 
             if (await HoldDevicesAsync(replica) is { } refusal)
@@ -408,7 +437,12 @@ public sealed partial class DeploymentGrain(
         if (failed.Length > 0)
         {
             replica.Message = $"load command not acknowledged by node {failed[0].NodeId}: {failed[0].Outcome.Message}";
+            replica.LoadProblem = replica.State == ReplicaState.Loading ? replica.Message : "";
             LogReplicaState(logger, Name, replica.ReplicaId, replica.State, replica.Message);
+        }
+        else
+        {
+            replica.LoadProblem = "";
         }
     }
 
@@ -562,10 +596,13 @@ public sealed partial class DeploymentGrain(
 
     private static DeploymentOutcome Refused(DeploymentRefusal refusal, string message) => new(refusal, message, null);
 
+    // Problems are the last placement's, and every loading replica whose load is known not to progress.
     private DeploymentView View() => new(
         State.Definition!,
         State.Replicas.Select(ReplicaView.Of).ToArray(),
-        State.PlacementProblems.ToArray(),
+        [.. State.Replicas.Where(r => r.State == ReplicaState.Loading && r.LoadProblem.Length > 0)
+                .Select(r => $"replica {r.ReplicaId} is stuck loading: {r.LoadProblem}; it is replaced if not ready within {_options.ReplicaLoadTimeout} of starting"),
+            .. State.PlacementProblems],
         State.CreatedAt,
         State.UpdatedAt,
         State.Version);

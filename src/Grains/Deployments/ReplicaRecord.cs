@@ -72,6 +72,12 @@ public sealed class ReplicaRecord
 
     /// <summary>When it started retiring; null unless <see cref="ReplicaState.Retiring"/>.</summary>
     [Id(15)] public DateTimeOffset? RetiringSince { get; set; }
+
+    /// <summary>When it last started loading (placed, or its agent began loading it again); null once Ready.</summary>
+    [Id(16)] public DateTimeOffset? LoadingSince { get; set; }
+
+    /// <summary>Why its load is not progressing (a node that did not acknowledge the command); empty when none is known.</summary>
+    [Id(17)] public string LoadProblem { get; set; } = "";
 }
 
 /// <summary>A replica as callers see it.</summary>

@@ -16,7 +16,10 @@ public interface INodeGrain : IGrainWithStringKey
     [ReadOnly]
     Task<IReadOnlyList<string>> GetAcceleratorIdsAsync();
 
-    /// <summary>Routes this node's commands to <paramref name="observer"/> (its newly opened stream).</summary>
+    /// <summary>
+    /// Routes this node's commands to <paramref name="observer"/> (its newly opened stream). The newest
+    /// stream owns the node: a stream attached before it is told to close.
+    /// </summary>
     Task AttachAsync(Guid connectionId, INodeCommandObserver observer);
 
     /// <summary>Stops routing to the stream <paramref name="connectionId"/>, unless a newer one replaced it.</summary>

@@ -95,8 +95,25 @@ public sealed partial class NodeGrain(
     /// <inheritdoc />
     public Task AttachAsync(Guid connectionId, INodeCommandObserver observer)
     {
+        var previous = _stream;
         _stream = (connectionId, observer);
         LogStreamAttached(logger, this.GetPrimaryKeyString(), connectionId);
+        if (previous is { } older && older.ConnectionId != connectionId)
+        {
+            // Two open streams would split the node: commands to one, telemetry on both, and the older one's
+            // close would take the newer one's channel. The newest wins (an agent failing over opens it).
+            LogStreamSuperseded(logger, this.GetPrimaryKeyString(), older.ConnectionId, connectionId);
+            try
+            {
+                older.Observer.SupersedeAsync(connectionId).Ignore();
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The host of the older stream is gone; so is that stream.
+                LogCommandFailed(logger, this.GetPrimaryKeyString(), "supersede", ex.Message);
+            }
+        }
+
         return Task.CompletedTask;
     }
 
@@ -145,6 +162,9 @@ public sealed partial class NodeGrain(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Node {NodeId} stream {ConnectionId} detached")]
     private static partial void LogStreamDetached(ILogger logger, string nodeId, Guid connectionId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} stream {Older} superseded by newer stream {Newer}; telling it to close")]
+    private static partial void LogStreamSuperseded(ILogger logger, string nodeId, Guid older, Guid newer);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Command {CommandId} to node {NodeId} failed: {Error}")]
     private static partial void LogCommandFailed(ILogger logger, string nodeId, string commandId, string error);

@@ -30,6 +30,14 @@ public sealed class PlacementOptions
     /// <summary>How long a load or unload command waits for the agent's acknowledgement. Default 10 s.</summary>
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long a replica may stay loading (from its first load command, or from when its agent started
+    /// loading it again) before it is marked failed, reported, and replaced on other hardware where there
+    /// is room. Covers agents that never acknowledge the load or never report the weights loaded; set it
+    /// above the slowest real weight load (a 405B model from local NVMe takes minutes). Default 15 minutes.
+    /// </summary>
+    public TimeSpan ReplicaLoadTimeout { get; set; } = TimeSpan.FromMinutes(15);
+
     /// <summary>Reservation attempts per placement when the router's view proves stale. Default 4.</summary>
     public int ReservationAttempts { get; set; } = 4;
 

@@ -83,6 +83,7 @@ public sealed partial class NodeAgent
         {
             while (!stopOrKill.IsCancellationRequested)
             {
+                var welcomedBefore = Connections;
                 try
                 {
                     if (await RunOneConnectionAsync(stoppingToken, stopped, stopOrKill.Token).ConfigureAwait(false))
@@ -90,7 +91,6 @@ public sealed partial class NodeAgent
                         return; // graceful stop
                     }
 
-                    attempt = 0; // the stream was up: start the backoff afresh
                     Fail(null, "the server closed the stream");
                 }
                 catch (OperationCanceledException) when (stopOrKill.IsCancellationRequested)
@@ -108,6 +108,11 @@ public sealed partial class NodeAgent
                 catch (Exception ex) when (ex is IOException or HttpRequestException or InvalidOperationException)
                 {
                     Fail(null, ex.Message);
+                }
+
+                if (Connections != welcomedBefore)
+                {
+                    attempt = 0; // the stream was up, however it ended: start the backoff afresh
                 }
 
                 State = NodeAgentState.BackingOff;

@@ -105,6 +105,7 @@ public sealed partial class AgentGrpcService(
             fleetOptions.Value.TelemetryApplyInterval,
             time);
         using var connection = new NodeStreamConnection(nodeId, responseStream, cancellation);
+        using var superseded = connection.Superseded.Register(refusedLater.Cancel);
         var observer = grains.CreateObjectReference<INodeCommandObserver>(connection);
         await node.AttachAsync(connection.Id, observer).WaitAsync(cancellation);
         metrics.OpenStreams.Inc();
@@ -172,6 +173,13 @@ public sealed partial class AgentGrpcService(
         {
             how = "shutdown";
             throw new RpcException(new Status(StatusCode.Unavailable, "the silo is shutting down; reconnect"));
+        }
+        catch (OperationCanceledException) when (connection.SupersededBy is { } newer && laterRefusal is null)
+        {
+            how = "superseded";
+            LogStreamSuperseded(logger, nodeId, newer);
+            throw new RpcException(new Status(StatusCode.Aborted,
+                $"a newer stream of node '{nodeId}' took over its commands; one stream per node carries them. Reconnect if this agent is the node's own"));
         }
         catch (OperationCanceledException) when (laterRefusal is not null)
         {
@@ -337,6 +345,9 @@ public sealed partial class AgentGrpcService(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} stream closed ({How})")]
     private static partial void LogStreamClosed(ILogger logger, string nodeId, string how);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} stream closed: newer stream {Newer} took over the node's commands")]
+    private static partial void LogStreamSuperseded(ILogger logger, string nodeId, Guid newer);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Node {NodeId} stream refused with {Code}: {Detail}")]
     private static partial void LogStreamRefused(ILogger logger, string nodeId, StatusCode code, string detail);

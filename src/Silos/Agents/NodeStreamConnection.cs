@@ -15,12 +15,20 @@ public sealed class NodeStreamConnection(string nodeId, IServerStreamWriter<V1.S
 {
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly ConcurrentDictionary<string, TaskCompletionSource<CommandOutcome>> _pending = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _superseded = new();
+    private int _disposed;
 
     /// <summary>Distinguishes this stream from the node's earlier and later ones.</summary>
     public Guid Id { get; } = Guid.NewGuid();
 
     /// <summary>The node this stream belongs to.</summary>
     public string NodeId => nodeId;
+
+    /// <summary>Fires when a newer stream of the same node took over (see <see cref="SupersedeAsync"/>).</summary>
+    public CancellationToken Superseded => _superseded.Token;
+
+    /// <summary>The newer stream that took over; null while this one owns the node.</summary>
+    public Guid? SupersededBy { get; private set; }
 
     /// <summary>Writes one message; safe to call from several threads.</summary>
     public async Task WriteAsync(V1.ServerMessage message)
@@ -64,6 +72,25 @@ public sealed class NodeStreamConnection(string nodeId, IServerStreamWriter<V1.S
         }
     }
 
+    /// <inheritdoc />
+    public Task SupersedeAsync(Guid newerConnectionId)
+    {
+        if (Volatile.Read(ref _disposed) == 0 && newerConnectionId != Id)
+        {
+            SupersededBy = newerConnectionId;
+            try
+            {
+                _superseded.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The stream closed meanwhile: nothing left to close.
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
     /// <summary>Hands the agent's answer to the command waiting for it; false when none waits (late or unknown id).</summary>
     public bool Complete(V1.CommandResult result) =>
         _pending.TryRemove(result.CommandId, out var answer)
@@ -72,6 +99,11 @@ public sealed class NodeStreamConnection(string nodeId, IServerStreamWriter<V1.S
     /// <summary>Fails every command still waiting: the stream is gone.</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         foreach (var (id, answer) in _pending)
         {
             if (_pending.TryRemove(id, out _))
@@ -81,6 +113,7 @@ public sealed class NodeStreamConnection(string nodeId, IServerStreamWriter<V1.S
         }
 
         _writeLock.Dispose();
+        _superseded.Dispose();
     }
 
     private static V1.Command ToContract(NodeCommand command)

@@ -15,7 +15,7 @@ namespace ControlPlane.Silos.Tests.Infrastructure;
 /// The real silo host (Orleans + Kestrel) on free loopback ports, with a one-second lease so loss is
 /// seen quickly. Tests talk to it over real gRPC, exactly as agents and cpctl do.
 /// </summary>
-public sealed class ControlPlaneFixture : IAsyncLifetime
+public class ControlPlaneFixture : IAsyncLifetime
 {
     public static readonly TimeSpan Lease = TimeSpan.FromSeconds(1);
 
@@ -52,10 +52,13 @@ public sealed class ControlPlaneFixture : IAsyncLifetime
         "--Logging:LogLevel:Default=Warning",
     ];
 
+    /// <summary>Configuration a derived fixture adds to (or overrides in) <see cref="Arguments"/>.</summary>
+    protected virtual IEnumerable<string> ExtraArguments => [];
+
     public async Task InitializeAsync()
     {
         var ports = FreePorts.Take(2);
-        _app = ControlPlaneHost.Build(Arguments(ports[0], ports[1]));
+        _app = ControlPlaneHost.Build([.. Arguments(ports[0], ports[1]), .. ExtraArguments]);
         await _app.StartAsync();
         var bound = _app.Services.GetRequiredService<BoundEndpoints>();
         GrpcAddress = bound.GrpcAddress;
