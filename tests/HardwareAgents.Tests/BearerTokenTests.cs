@@ -29,6 +29,21 @@ public class BearerTokenTests
         Assert.Contains(expected, error);
     }
 
+    [Theory]
+    [InlineData("alice\nbob")]
+    [InlineData("alice\u202E")]
+    [InlineData("\0")]
+    public void A_subject_that_is_not_printable_is_neither_issued_nor_accepted(string subject)
+    {
+        Assert.Throws<ArgumentException>(() => BearerToken.Issue(Key, CallerRole.Operator, subject));
+
+        // Signed by someone with the key but another tool: still refused.
+        var body = $"cp1.operator.{Convert.ToBase64String(Encoding.UTF8.GetBytes(subject)).TrimEnd('=').Replace('+', '-').Replace('/', '_')}";
+        var mac = Convert.ToBase64String(System.Security.Cryptography.HMACSHA256.HashData(Key, Encoding.ASCII.GetBytes(body))).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        Assert.Null(BearerToken.Validate(Key, $"{body}.{mac}", out var error));
+        Assert.Contains("not printable", error);
+    }
+
     [Fact]
     public void A_token_signed_with_another_key_or_altered_is_refused()
     {

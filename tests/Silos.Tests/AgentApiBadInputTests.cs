@@ -57,6 +57,7 @@ public sealed class AgentApiBadInputTests(ControlPlaneFixture plane) : IClassFix
         { "zero GPU memory", s => s.Gpus[7].MemoryBytes = 0, "accelerators[0].gpus[7].memory_bytes", "must be 1.." },
         { "total disagrees", s => s.MemoryBytes = 12345, "accelerators[0].memory_bytes", "sum of the GPUs' memory" },
         { "huge name", s => s.Gpus[0].Name = new string('x', 5000), "accelerators[0].gpus[0].name", "at most 128" },
+        { "name with a newline", s => s.Gpus[0].Name = "NVIDIA H100\nfake row", "accelerators[0].gpus[0].name", "printable text" },
     };
 
     [Theory]
@@ -88,6 +89,17 @@ public sealed class AgentApiBadInputTests(ControlPlaneFixture plane) : IClassFix
         Assert.Contains("accelerators[0].sku", fields);
         Assert.Contains("accelerators[0].location.zone", fields);
         Assert.Contains("accelerators[1].accelerator_id", fields); // duplicate of [0]
+    }
+
+    [Fact]
+    public async Task An_agent_version_with_control_characters_is_refused()
+    {
+        var request = Specs.Register("bad-version", Specs.Wafer("bad-version-cs3"));
+        request.AgentVersion = "1.0\u001b[31m";
+
+        await RpcAssert.FailsOnField(StatusCode.InvalidArgument, "agent_version", () => Register(request), "U+001B at position 3");
+
+        Assert.Empty(await plane.ListAsync("bad-version"));
     }
 
     [Fact]

@@ -50,6 +50,51 @@ public sealed class AuditApiTests(ControlPlaneFixture plane) : IClassFixture<Con
         Assert.Empty(future.Entries);
     }
 
+    public static TheoryData<string, string> ForgingReasons => new()
+    {
+        { "newline", "rack 9\n2026-12-08 00:00:00   alice   uncordon   forge-cs3   OK" },
+        { "carriage return", "rack 9\rOK" },
+        { "NUL", "rack\0 9" },
+        { "escape sequence", "\u001b[2Jrack 9" },
+        { "right-to-left override", "rack \u202E9 kcar" },
+        { "isolate", "rack \u20669" },
+        { "line separator", "rack 9\u2028alice" },
+        { "C1 control", "rack \u00859" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ForgingReasons))]
+    public async Task A_reason_that_could_forge_an_audit_row_is_refused_and_recorded_escaped(string what, string reason)
+    {
+        var node = $"forge-{ForgingReasons.Select(r => (string)r[0]).ToList().IndexOf(what)}";
+        await plane.Agents.RegisterAsync(Specs.Register(node, Specs.Wafer($"{node}-cs3")), plane.Auth(CallerRole.Agent, node));
+
+        await RpcAssert.FailsOnField(StatusCode.InvalidArgument, "reason", () => plane.Fleet.CordonAcceleratorsAsync(
+            new AcceleratorActionRequest { AcceleratorIds = { $"{node}-cs3" }, Reason = reason, RequestId = $"{node}-1" }, plane.Operator).ResponseAsync, "printable text");
+
+        // Nothing happened, and what was tried is on record without the characters that could act.
+        var accelerator = await plane.Fleet.GetAcceleratorAsync(new GetAcceleratorRequest { AcceleratorId = $"{node}-cs3" }, plane.Operator);
+        Assert.NotEqual(AcceleratorState.Cordoned, accelerator.State);
+        var entry = (await List(new ListAuditEntriesRequest { Target = $"{node}-cs3" })).Entries.Single();
+        Assert.Equal("INVALID_ARGUMENT", entry.Result);
+        Assert.True(ControlPlane.Contracts.Text.PrintableText.IsPrintable(entry.Reason), $"stored reason not escaped: {entry.Reason}");
+        Assert.True(ControlPlane.Contracts.Text.PrintableText.IsPrintable(entry.ResultMessage), $"stored message not escaped: {entry.ResultMessage}");
+
+        // cpctl shows one row for it: the header and that row, nothing posing as another entry.
+        var (code, output, _) = await plane.CpctlAsync("audit", "list", "--target", $"{node}-cs3");
+        Assert.Equal(0, code);
+        Assert.Equal(2, output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.DoesNotContain("\u202E", output);
+    }
+
+    [Fact]
+    public async Task A_reason_longer_than_the_limit_is_refused_by_name()
+    {
+        await RpcAssert.FailsOnField(StatusCode.InvalidArgument, "reason", () => plane.Fleet.CordonAcceleratorsAsync(
+            new AcceleratorActionRequest { AcceleratorIds = { "long-reason-cs3" }, Reason = new string('r', 100_000), RequestId = "long-reason" }, plane.Operator).ResponseAsync,
+            "at most 512 characters");
+    }
+
     [Fact]
     public async Task Bad_queries_and_callers_are_refused()
     {

@@ -107,6 +107,8 @@ public sealed class PlacementApiBadInputTests(ControlPlaneFixture plane) : IClas
         { "deployment.slo.min_tokens_per_second", d => d.Slo.MinTokensPerSecond = -4 },
         { "deployment.entitled_plans", d => d.EntitledPlans.Add("Not A Plan") },
         { "deployment.default_latency_class", d => d.DefaultLatencyClass = LatencyClass.Unspecified },
+        { "deployment.model", d => d.Model = "fast\nOK" },
+        { "deployment.model", d => d.Model = "fast\u202Eredoc" },
     };
 
     [Theory]

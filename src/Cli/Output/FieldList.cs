@@ -1,3 +1,5 @@
+using ControlPlane.Contracts.Text;
+
 namespace ControlPlane.Cli.Output;
 
 /// <summary>"Label: value" lines whose values line up, for the show commands.</summary>
@@ -8,7 +10,7 @@ public sealed class FieldList
     /// <summary>Adds a line.</summary>
     public FieldList Add(string label, string value)
     {
-        _fields.Add((label, value));
+        _fields.Add((label, PrintableText.Escape(value))); // one line per field, whatever the server sent
         return this;
     }
 

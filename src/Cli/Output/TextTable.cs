@@ -1,3 +1,5 @@
+using ControlPlane.Contracts.Text;
+
 namespace ControlPlane.Cli.Output;
 
 /// <summary>A plain-text table whose columns line up, right-aligning the numeric ones (like kubectl's).</summary>
@@ -21,7 +23,8 @@ public sealed class TextTable(params string[] headers)
             throw new ArgumentException($"expected {headers.Length} cells, got {cells.Length}", nameof(cells));
         }
 
-        _rows.Add(cells);
+        // A cell is one line whatever the server sent: a row must never pose as several.
+        _rows.Add(cells.Select(PrintableText.Escape).ToArray());
     }
 
     /// <summary>Writes the header and rows, columns separated by three spaces.</summary>

@@ -36,6 +36,11 @@ public static class BearerToken
             throw new ArgumentException($"the subject must be 1..{MaxSubjectLength} characters", nameof(subject));
         }
 
+        if (Text.PrintableText.FirstViolation(subject) is { } where)
+        {
+            throw new ArgumentException($"the subject {Text.PrintableText.Rule} (found {where})", nameof(subject));
+        }
+
         var body = $"{Version}.{RoleName(role)}.{Base64Url(Encoding.UTF8.GetBytes(subject))}";
         return $"{body}.{Base64Url(HMACSHA256.HashData(signingKey, Encoding.ASCII.GetBytes(body)))}";
     }
@@ -78,9 +83,9 @@ public static class BearerToken
             return null;
         }
 
-        if (subject.Length is 0 or > MaxSubjectLength)
+        if (subject.Length is 0 or > MaxSubjectLength || !Text.PrintableText.IsPrintable(subject))
         {
-            error = "the token's subject is empty or too long";
+            error = "the token's subject is empty, too long or not printable text";
             return null;
         }
 

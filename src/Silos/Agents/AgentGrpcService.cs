@@ -143,6 +143,9 @@ public sealed partial class AgentGrpcService(
                         await AcceptTelemetryAsync(nodeId, node, owned, forwarder, message.Telemetry, cancellation);
                         break;
                     case V1.AgentMessage.BodyOneofCase.CommandResult:
+                        var result = new FieldViolations();
+                        result.CheckText(message.CommandResult.Message, "command_result.message", 1024);
+                        result.ThrowIfAny();
                         connection.Complete(message.CommandResult);
                         break;
                     case V1.AgentMessage.BodyOneofCase.ReplicaStatus:
@@ -153,7 +156,7 @@ public sealed partial class AgentGrpcService(
                         break;
                     case V1.AgentMessage.BodyOneofCase.Goodbye:
                         how = "goodbye";
-                        LogGoodbye(logger, nodeId, ResourceIds.Shorten(message.Goodbye.Reason));
+                        LogGoodbye(logger, nodeId, ControlPlane.Contracts.Text.PrintableText.Escape(ResourceIds.Shorten(message.Goodbye.Reason)));
                         await forwarder.DrainAsync();
                         return;
                     case V1.AgentMessage.BodyOneofCase.Hello:
@@ -244,8 +247,8 @@ public sealed partial class AgentGrpcService(
         ResourceIds.Check(violations, status.AcceleratorId, "replica_status.accelerator_id");
         violations.Check(status.State != V1.ReplicaStatus.Types.State.Unspecified && System.Enum.IsDefined(status.State), "replica_status.state",
             $"must be LOADING, READY, FAILED or UNLOADED (got {(int)status.State})");
-        violations.Check(status.Message.Length <= 1024, "replica_status.message", $"must be at most 1024 characters (got {status.Message.Length})");
-        violations.Check(status.Endpoint.Length <= 256, "replica_status.endpoint", $"must be at most 256 characters (got {status.Endpoint.Length})");
+        violations.CheckText(status.Message, "replica_status.message", 1024);
+        violations.CheckText(status.Endpoint, "replica_status.endpoint", 256);
         violations.ThrowIfAny();
         await RequireOwnedAsync(node, owned, status.AcceleratorId, "replica_status.accelerator_id", cancellation);
 

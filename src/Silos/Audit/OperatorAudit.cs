@@ -1,4 +1,5 @@
 using System.Text;
+using ControlPlane.Contracts.Text;
 using ControlPlane.Grains.Audit;
 using ControlPlane.Silos.Security;
 using ControlPlane.Silos.Validation;
@@ -51,9 +52,11 @@ public sealed class OperatorAudit(AuditLog log, TimeProvider time, Metrics.Contr
         finally
         {
             var caller = context.Caller();
-            var entry = new AuditEntry("", time.GetUtcNow(), caller.Subject, caller.Role.ToString().ToLowerInvariant(), action,
-                targets.Take(100).Select(ResourceIds.Shorten).ToArray(), ResourceIds.Shorten(reason), parameters,
-                ResourceIds.Shorten(requestId), result, message.Length <= 2048 ? message : message[..2048]);
+            // Recorded escaped: a refused request's fields may hold anything, and the log must not act on it.
+            var entry = new AuditEntry("", time.GetUtcNow(), PrintableText.Escape(caller.Subject), caller.Role.ToString().ToLowerInvariant(), action,
+                targets.Take(100).Select(t => PrintableText.Escape(ResourceIds.Shorten(t))).ToArray(), PrintableText.Escape(ResourceIds.Shorten(reason)),
+                parameters.ToDictionary(p => p.Key, p => PrintableText.Escape(p.Value)),
+                PrintableText.Escape(ResourceIds.Shorten(requestId)), result, PrintableText.Escape(message.Length <= 2048 ? message : message[..2048]));
 
             metrics.OperatorActions.WithLabels(action, result).Inc();
 

@@ -39,6 +39,7 @@ public static class DeploymentContract
         violations.Check(wire.Slo is not null, prefix + "slo", "is required (time_to_first_token, min_tokens_per_second, long_horizon_completion)");
         violations.Check(wire.DefaultLatencyClass != V1.LatencyClass.Unspecified && System.Enum.IsDefined(wire.DefaultLatencyClass), prefix + "default_latency_class",
             $"must be INTERACTIVE or LONG_HORIZON (got {(int)wire.DefaultLatencyClass})");
+        violations.CheckText(wire.Model, prefix + "model", 128);
         var slo = wire.Slo ?? new V1.ServiceLevelObjective();
         var definition = new DeploymentDefinition(
             wire.Name,

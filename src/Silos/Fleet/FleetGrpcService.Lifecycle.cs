@@ -79,7 +79,7 @@ public sealed partial class FleetGrpcService
             var reasonRequired = action is OperatorAction.Drain or OperatorAction.Decommission;
             violations.Check(!reasonRequired || reason.Trim().Length > 0, "reason",
                 $"is required to {action.ToString().ToLowerInvariant()}: say why (it goes to the audit log and the accelerator's state reason)");
-            violations.Check(reason.Length <= MaxReasonLength, "reason", $"must be at most {MaxReasonLength} characters (got {reason.Length})");
+            violations.CheckText(reason, "reason", MaxReasonLength);
             RequestIds.Check(violations, requestId);
             var span = DrainDeadline(deadline, violations);
             violations.ThrowIfAny();

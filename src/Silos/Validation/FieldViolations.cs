@@ -1,3 +1,4 @@
+using ControlPlane.Contracts.Text;
 using Google.Rpc;
 using Grpc.Core;
 
@@ -30,6 +31,27 @@ public sealed class FieldViolations
         }
 
         return ok;
+    }
+
+    /// <summary>
+    /// Records a violation unless <paramref name="value"/> is at most <paramref name="maxLength"/> characters of
+    /// <see cref="PrintableText"/> (free text that reaches the audit log, logs or tables); returns whether it is.
+    /// </summary>
+    public bool CheckText(string value, string field, int maxLength)
+    {
+        if (value.Length > maxLength)
+        {
+            Add(field, $"must be at most {maxLength} characters (got {value.Length})");
+            return false;
+        }
+
+        if (PrintableText.FirstViolation(value) is { } where)
+        {
+            Add(field, $"{PrintableText.Rule} (found {where})");
+            return false;
+        }
+
+        return true;
     }
 
     /// <summary>Throws INVALID_ARGUMENT listing every violation, if there is any.</summary>

@@ -19,7 +19,7 @@ public sealed class RegisterRequestValidator(HardwareCatalogue catalogue)
     {
         var violations = new FieldViolations();
         ResourceIds.Check(violations, request.NodeId, "node_id");
-        violations.Check(request.AgentVersion.Length <= 64, "agent_version", $"must be at most 64 characters (got {request.AgentVersion.Length})");
+        violations.CheckText(request.AgentVersion, "agent_version", 64);
         violations.Check(request.Accelerators.Count is > 0 and <= MaxAcceleratorsPerNode, "accelerators",
             $"must hold 1..{MaxAcceleratorsPerNode} accelerators (got {request.Accelerators.Count})");
 
@@ -143,7 +143,7 @@ public sealed class RegisterRequestValidator(HardwareCatalogue catalogue)
                 seenUuids[gpu.Uuid] = gpuPath;
             }
 
-            ok &= violations.Check(gpu.Name.Length <= 128, $"{gpuPath}.name", $"must be at most 128 characters (got {gpu.Name.Length})");
+            ok &= violations.CheckText(gpu.Name, $"{gpuPath}.name", 128);
             ok &= violations.Check(gpu.MemoryBytes > 0 && gpu.MemoryBytes <= maxMemory, $"{gpuPath}.memory_bytes",
                 $"must be 1..{maxMemory} bytes for a {sku.Name} GPU (got {gpu.MemoryBytes})");
             gpus.Add(new GpuDevice(gpu.Index, gpu.Uuid, gpu.Name, gpu.MemoryBytes));
