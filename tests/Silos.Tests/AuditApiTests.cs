@@ -96,6 +96,58 @@ public sealed class AuditApiTests(ControlPlaneFixture plane) : IClassFixture<Con
     }
 
     [Fact]
+    public async Task A_refused_attempt_at_an_operator_action_is_on_record_with_who_what_and_why()
+    {
+        var viewer = plane.Auth(CallerRole.Viewer, "curious-viewer");
+        var forged = new Metadata { { "authorization", "Bearer cp1.operator.bWFsbG9yeQ.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" } };
+
+        await RpcAssert.Fails(StatusCode.PermissionDenied, () => plane.Fleet.CordonAcceleratorsAsync(
+            new AcceleratorActionRequest { AcceleratorIds = { "denied-cs3" }, Reason = "just looking", RequestId = "denied-1" }, viewer).ResponseAsync);
+        await RpcAssert.Fails(StatusCode.PermissionDenied, () => plane.Deployments.ScaleDeploymentAsync(
+            new ScaleDeploymentRequest { Name = "denied-model", DesiredReplicas = 9, RequestId = "denied-2" }, plane.Gateway).ResponseAsync);
+        await RpcAssert.Fails(StatusCode.Unauthenticated, () => plane.Fleet.DrainAcceleratorsAsync(
+            new DrainAcceleratorsRequest { AcceleratorIds = { "denied-cs3" }, Reason = "forged", RequestId = "denied-3" }, forged).ResponseAsync);
+
+        var cordon = (await List(new ListAuditEntriesRequest { Actor = "curious-viewer" })).Entries.Single();
+        Assert.Equal(("viewer", "cordon", "PERMISSION_DENIED"), (cordon.Role, cordon.Action, cordon.Result));
+        Assert.Equal(["denied-cs3"], cordon.Targets);
+        Assert.Equal("just looking", cordon.Reason);
+        Assert.Equal("denied-1", cordon.RequestId);
+        Assert.Contains("role 'viewer' may not call", cordon.ResultMessage);
+        var scale = (await List(new ListAuditEntriesRequest { Actor = "test-gateway", Action = "deployments.scale" })).Entries.Single();
+        Assert.Equal(["denied-model"], scale.Targets);
+        var drain = (await List(new ListAuditEntriesRequest { Target = "denied-cs3", Action = "drain" })).Entries.Single();
+        Assert.Equal(("(unauthenticated)", "UNAUTHENTICATED"), (drain.Actor, drain.Result));
+        Assert.Contains("signature", drain.ResultMessage);
+
+        // Reads are not operator actions: a viewer listing the fleet leaves no entry.
+        await plane.Fleet.ListAcceleratorsAsync(new ListAcceleratorsRequest(), viewer);
+        Assert.Single((await List(new ListAuditEntriesRequest { Actor = "curious-viewer" })).Entries);
+    }
+
+    [Fact]
+    public async Task A_flood_of_refused_attempts_is_recorded_at_a_bounded_rate_and_counted_in_full()
+    {
+        var flooder = plane.Auth(CallerRole.Viewer, "flooding-viewer");
+        var bystander = plane.Auth(CallerRole.Viewer, "other-viewer");
+        var counted = plane.Metrics.RefusedOperatorAttempts.WithLabels("PERMISSION_DENIED").Value;
+
+        for (var i = 0; i < 300; i++)
+        {
+            await RpcAssert.Fails(StatusCode.PermissionDenied, () => plane.Fleet.CordonAcceleratorsAsync(
+                new AcceleratorActionRequest { AcceleratorIds = { "flood-cs3" }, Reason = "flood", RequestId = $"flood-{i}" }, flooder).ResponseAsync);
+        }
+
+        await RpcAssert.Fails(StatusCode.PermissionDenied, () => plane.Fleet.CordonAcceleratorsAsync(
+            new AcceleratorActionRequest { AcceleratorIds = { "flood-cs3" }, Reason = "once", RequestId = "other-1" }, bystander).ResponseAsync);
+
+        var recorded = (await List(new ListAuditEntriesRequest { Actor = "flooding-viewer", PageSize = 1000 })).Entries;
+        Assert.InRange(recorded.Count, 1, ControlPlane.Silos.Audit.RefusedAttemptAudit.BurstPerActor);
+        Assert.Single((await List(new ListAuditEntriesRequest { Actor = "other-viewer" })).Entries);
+        Assert.Equal(counted + 300, plane.Metrics.RefusedOperatorAttempts.WithLabels("PERMISSION_DENIED").Value - 1);
+    }
+
+    [Fact]
     public async Task Bad_queries_and_callers_are_refused()
     {
         await RpcAssert.FailsOnField(StatusCode.InvalidArgument, "page_size", () => List(new ListAuditEntriesRequest { PageSize = 5_000 }), "0..1000");

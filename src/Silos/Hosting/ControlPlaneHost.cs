@@ -60,6 +60,7 @@ public static class ControlPlaneHost
         services.AddSingleton<FleetIndexReader>();
         services.AddSingleton<ControlPlane.Grains.Audit.AuditLog>();
         services.AddSingleton<Audit.OperatorAudit>();
+        services.AddSingleton<Audit.RefusedAttemptAudit>();
         services.AddSingleton(new ControlPlaneMetrics(new CollectorRegistry()));
         services.AddSingleton<FleetGauges>();
         var bound = new BoundEndpoints();

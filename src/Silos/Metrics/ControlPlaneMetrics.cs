@@ -46,7 +46,17 @@ public sealed class ControlPlaneMetrics
             "Tokens (prompt + output) reported by Complete, by hardware class.", "hardware_class");
         OperatorActions = factory.CreateCounter("controlplane_operator_actions_total",
             "Audited operator actions by action (drain, cordon, deployments.scale ...) and result (OK or the gRPC status).", "action", "result");
+        RefusedOperatorAttempts = factory.CreateCounter("controlplane_refused_operator_attempts_total",
+            "Operator actions refused before they ran (UNAUTHENTICATED, PERMISSION_DENIED), every one, including those past the audit log's rate limit.", "result");
+        RefusedAttemptsNotRecorded = factory.CreateCounter("controlplane_refused_operator_attempts_unrecorded_total",
+            "Refused operator attempts left out of the audit log by its per-caller rate limit (counted in the next entry recorded for the caller).");
     }
+
+    /// <summary>Every refused operator attempt, recorded or not.</summary>
+    public Counter RefusedOperatorAttempts { get; }
+
+    /// <summary>Refused operator attempts past the audit log's rate limit.</summary>
+    public Counter RefusedAttemptsNotRecorded { get; }
 
     /// <summary>Audited operator actions.</summary>
     public Counter OperatorActions { get; }

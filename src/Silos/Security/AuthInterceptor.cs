@@ -1,4 +1,5 @@
 using ControlPlane.Contracts.Security;
+using ControlPlane.Silos.Audit;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 
@@ -7,59 +8,72 @@ namespace ControlPlane.Silos.Security;
 /// <summary>
 /// Authenticates every gRPC call from its bearer token and checks the caller's role against
 /// <see cref="MethodAccessPolicy"/>; services read the identity with <see cref="CallerContext.Caller"/>.
+/// A refused operator action is put on record by <see cref="RefusedAttemptAudit"/>.
 /// </summary>
-public sealed class AuthInterceptor(TokenAuthenticator authenticator) : Interceptor
+public sealed class AuthInterceptor(TokenAuthenticator authenticator, RefusedAttemptAudit refusedAttempts) : Interceptor
 {
     /// <inheritdoc />
     public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
-        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
-    {
-        Authorize(context);
-        return continuation(request, context);
-    }
+        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation) =>
+        Authorize(context) is { } refusal
+            ? RefuseAsync<TResponse>(context, request, refusal)
+            : continuation(request, context);
 
     /// <inheritdoc />
     public override Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
-        IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        Authorize(context);
-        return continuation(requestStream, context);
-    }
+        IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation) =>
+        Authorize(context) is { } refusal
+            ? RefuseAsync<TResponse>(context, null, refusal)
+            : continuation(requestStream, context);
 
     /// <inheritdoc />
     public override Task ServerStreamingServerHandler<TRequest, TResponse>(
-        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        Authorize(context);
-        return continuation(request, responseStream, context);
-    }
+        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation) =>
+        Authorize(context) is { } refusal
+            ? RefuseAsync<bool>(context, request, refusal)
+            : continuation(request, responseStream, context);
 
     /// <inheritdoc />
     public override Task DuplexStreamingServerHandler<TRequest, TResponse>(
-        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        Authorize(context);
-        return continuation(requestStream, responseStream, context);
-    }
+        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation) =>
+        Authorize(context) is { } refusal
+            ? RefuseAsync<bool>(context, null, refusal)
+            : continuation(requestStream, responseStream, context);
 
-    private void Authorize(ServerCallContext context)
+    // Null when the call may go ahead (the caller is then in the context); the refusal and who was refused otherwise.
+    private (RpcException Error, CallerIdentity? Caller)? Authorize(ServerCallContext context)
     {
-        var allowed = MethodAccessPolicy.AllowedRoles(context.Method)
-            ?? throw new RpcException(new Status(StatusCode.PermissionDenied, $"no role may call {context.Method}"));
-        if (allowed.Count == 0)
+        var allowed = MethodAccessPolicy.AllowedRoles(context.Method);
+        if (allowed is null)
         {
-            return;
+            return (new RpcException(new Status(StatusCode.PermissionDenied, $"no role may call {context.Method}")), null);
         }
 
-        var caller = authenticator.Authenticate(context.RequestHeaders.GetValue("authorization"), out var error)
-            ?? throw new RpcException(new Status(StatusCode.Unauthenticated, error));
+        if (allowed.Count == 0)
+        {
+            return null;
+        }
+
+        var caller = authenticator.Authenticate(context.RequestHeaders.GetValue("authorization"), out var error);
+        if (caller is null)
+        {
+            return (new RpcException(new Status(StatusCode.Unauthenticated, error)), null);
+        }
+
         if (!allowed.Contains(caller.Role))
         {
-            throw new RpcException(new Status(StatusCode.PermissionDenied,
-                $"role '{BearerToken.RoleName(caller.Role)}' may not call {context.Method}; it needs a token with role {string.Join(" or ", allowed.Select(BearerToken.RoleName))}"));
+            return (new RpcException(new Status(StatusCode.PermissionDenied,
+                $"role '{BearerToken.RoleName(caller.Role)}' may not call {context.Method}; it needs a token with role {string.Join(" or ", allowed.Select(BearerToken.RoleName))}")), caller);
         }
 
         context.UserState[CallerContext.Key] = caller;
+        return null;
+    }
+
+    private async Task<T> RefuseAsync<T>(ServerCallContext context, object? request, (RpcException Error, CallerIdentity? Caller) refusal)
+    {
+        await refusedAttempts.RecordAsync(context.Method, refusal.Caller, request, refusal.Error, context.CancellationToken);
+        throw refusal.Error;
     }
 }
 
