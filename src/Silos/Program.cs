@@ -79,6 +79,12 @@ try
 {
     app = ControlPlaneHost.Build(rest.ToArray(), builder =>
     {
+        if (issueToken)
+        {
+            // Only the token goes to stdout, so $(... issue-token ...) captures exactly it.
+            builder.Logging.ClearProviders();
+        }
+
         if (demo)
         {
             builder.Services.AddSingleton(new SimulatedFleetOptions { Wafers = wafers, GpuNodes = gpuNodes, NamePrefix = "demo" });
@@ -100,7 +106,24 @@ if (issueToken)
         return 2;
     }
 
-    Console.WriteLine(app.Services.GetRequiredService<TokenAuthenticator>().Issue(parsedRole, subject));
+    var tokens = app.Services.GetRequiredService<TokenAuthenticator>();
+    string token;
+    try
+    {
+        token = tokens.Issue(parsedRole, subject);
+    }
+    catch (ArgumentException ex)
+    {
+        Console.Error.WriteLine($"error: --subject '{ControlPlane.Contracts.Text.PrintableText.Escape(subject)}': {ex.Message.Split(" (Parameter")[0]}");
+        return 2;
+    }
+
+    if (tokens.UsesDevelopmentKey)
+    {
+        Console.Error.WriteLine("warning: no ControlPlane:Auth:SigningKey is configured; this token is signed with the public development key and works only on a silo that uses it too");
+    }
+
+    Console.WriteLine(token);
     return 0;
 }
 

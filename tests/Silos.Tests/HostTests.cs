@@ -6,6 +6,7 @@ using ControlPlane.Silos.Tests.Infrastructure;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace ControlPlane.Silos.Tests;
 
@@ -37,6 +38,9 @@ public sealed class HostTests(ControlPlaneFixture plane) : IClassFixture<Control
         { "--ControlPlane:Placement:Weights:Load=-2", "ControlPlane:Placement:Weights:Load must be 0..1000 (got -2)" },
         { "--ControlPlane:Placement:Engine:SampledPerClass=0", "ControlPlane:Placement:Engine:SampledPerClass must be 1..64 (got 0)" },
         { "--ControlPlane:Placement:ReservationAttemps=3", "ReservationAttemps" },
+        { "--ControlPlane:Placement:ReplicaLoadTimeout=00:00:00.5", "ControlPlane:Placement:ReplicaLoadTimeout must be 1 second..24 hours" },
+        { "--ControlPlane:Endpoints:ListenAddress=0.0.0.0", "ControlPlane:Auth:SigningKey is not set, so tokens are signed with the publicly known development key, and ControlPlane:Endpoints:ListenAddress=0.0.0.0" },
+        { "--ControlPlane:Endpoints:ListenAddress=::", "ControlPlane:Auth:AllowDevelopmentKeyOnNetwork=true to accept the risk" },
     };
 
     [Theory]
@@ -46,6 +50,60 @@ public sealed class HostTests(ControlPlaneFixture plane) : IClassFixture<Control
         var error = Assert.Throws<InvalidConfigurationException>(() => ControlPlaneHost.Build([setting]));
 
         Assert.Contains(message, error.Message);
+    }
+
+    [Fact]
+    public async Task The_development_key_is_announced_at_start_up_and_allowed_beyond_loopback_only_when_asked()
+    {
+        var ports = FreePorts.Take(2);
+        var log = new CapturedLog();
+        await using (var app = ControlPlaneHost.Build([.. ControlPlaneFixture.Arguments(ports[0], ports[1]), "--Logging:LogLevel:Default=Information"],
+            builder => builder.Logging.AddProvider(log)))
+        {
+            // Before any request: the warning is there as the silo starts.
+            Assert.Contains(log.Lines, l => l.Contains("DEVELOPMENT key"));
+        }
+
+        var withKey = ControlPlaneHost.Build(["--ControlPlane:Endpoints:ListenAddress=0.0.0.0", $"--ControlPlane:Auth:SigningKey={Convert.ToBase64String(new byte[32])}"]);
+        var allowed = ControlPlaneHost.Build(["--ControlPlane:Endpoints:ListenAddress=0.0.0.0", "--ControlPlane:Auth:AllowDevelopmentKeyOnNetwork=true"]);
+        Assert.False(withKey.Services.GetRequiredService<Security.TokenAuthenticator>().UsesDevelopmentKey);
+        Assert.True(allowed.Services.GetRequiredService<Security.TokenAuthenticator>().UsesDevelopmentKey);
+        await withKey.DisposeAsync();
+        await allowed.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Issue_token_prints_only_the_token_on_stdout_and_its_warning_on_stderr()
+    {
+        var (code, stdout, stderr) = await RunSilo("issue-token", "--role", "operator", "--subject", "alice");
+
+        Assert.Equal(0, code);
+        var token = Assert.Single(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("cp1.operator.", token);
+        Assert.Contains("development key", stderr);
+        Assert.Equal(new CallerIdentity(CallerRole.Operator, "alice"), plane.Tokens.Authenticate($"Bearer {token}", out _));
+
+        var (badCode, badOut, badErr) = await RunSilo("issue-token", "--role", "operator", "--subject", "alice\nbob");
+        Assert.Equal(2, badCode);
+        Assert.Equal("", badOut);
+        Assert.Contains("--subject 'alice\\nbob'", badErr);
+        Assert.DoesNotContain("   at ", badErr); // no stack trace
+    }
+
+    private static async Task<(int Code, string Out, string Err)> RunSilo(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        start.ArgumentList.Add(typeof(ControlPlaneHost).Assembly.Location);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var silo = Process.Start(start)!;
+        var stdout = silo.StandardOutput.ReadToEndAsync();
+        var stderr = silo.StandardError.ReadToEndAsync();
+        await silo.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        return (silo.ExitCode, await stdout, await stderr);
     }
 
     [Fact]

@@ -57,8 +57,18 @@ public sealed class ControlPlaneConnection : IDisposable
             return null;
         }
 
+        token = token.Trim();
+        var from = tokenFlag is null ? TokenVariable : "--token";
+        var at = token.IndexOfAny([' ', '\t', '\r', '\n']);
+        if (at >= 0 || token.Any(char.IsControl))
+        {
+            error = $"the token in {from} holds whitespace or a line break{(at >= 0 ? $" at position {at}" : "")}: a token is one word " +
+                "(cp1.<role>.<subject>.<signature>). If it was captured with $(...), check that the command printed only the token";
+            return null;
+        }
+
         error = "";
-        return new ControlPlaneConnection(endpoint, token.Trim(), timeout);
+        return new ControlPlaneConnection(endpoint, token, timeout);
     }
 
     /// <inheritdoc />

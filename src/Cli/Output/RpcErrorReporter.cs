@@ -12,6 +12,13 @@ public static class RpcErrorReporter
     /// <summary>Writes <paramref name="error"/> to <paramref name="stderr"/> and returns the exit code.</summary>
     public static int Report(RpcException error, Uri endpoint, TextWriter stderr)
     {
+        if (TransportMismatch(error, endpoint) is { } mismatch)
+        {
+            stderr.WriteLine($"error: cannot talk gRPC to {endpoint}: {mismatch.What}");
+            stderr.WriteLine($"hint: {mismatch.Hint}");
+            return FailureExitCode;
+        }
+
         var status = error.GetRpcStatus();
         var violations = status?.GetDetail<BadRequest>()?.FieldViolations ?? [];
         var message = violations.Count > 0 ? "the request was refused" : error.Status.Detail;
@@ -35,6 +42,33 @@ public static class RpcErrorReporter
         }
 
         return FailureExitCode;
+    }
+
+    // The call never reached a gRPC service because the address speaks another protocol: say which, and
+    // what to use instead, rather than the transport's own words (HTTP_1_1_REQUIRED, a TLS frame error).
+    private static (string What, string Hint)? TransportMismatch(RpcException error, Uri endpoint)
+    {
+        var causes = new List<Exception>();
+        for (var cause = error.Status.DebugException; cause is not null; cause = cause.InnerException)
+        {
+            causes.Add(cause);
+        }
+
+        var text = string.Join(" ", causes.Select(c => c.Message)) + " " + error.Status.Detail;
+        if (text.Contains("HTTP_1_1_REQUIRED", StringComparison.Ordinal))
+        {
+            return ($"{endpoint.Authority} answers HTTP/1.1 only, so it is not the silo's gRPC port (it looks like the /metrics and /healthz port)",
+                $"point --endpoint or {Connection.ControlPlaneConnection.EndpointVariable} at the gRPC port (ControlPlane:Endpoints:GrpcPort, default 5100), e.g. {endpoint.Scheme}://{endpoint.Host}:5100");
+        }
+
+        if (endpoint.Scheme == Uri.UriSchemeHttps && causes.Any(c => c is System.Security.Authentication.AuthenticationException))
+        {
+            var plain = new UriBuilder(endpoint) { Scheme = Uri.UriSchemeHttp, Port = endpoint.Port }.Uri;
+            return ($"the TLS handshake with {endpoint.Authority} failed; the silo serves gRPC without TLS unless configured otherwise",
+                $"use {plain.GetLeftPart(UriPartial.Authority)} (http://), or check the server's TLS certificate if it does serve TLS");
+        }
+
+        return null;
     }
 
     private static string CodeName(StatusCode code) => code switch

@@ -40,10 +40,15 @@ public static class ControlPlaneHost
         var endpoints = BindValidated<EndpointOptions>(builder, EndpointOptions.SectionName, new EndpointOptionsValidator(), out var errors);
         var cluster = BindValidated<SiloClusterOptions>(builder, SiloClusterOptions.SectionName, new SiloClusterOptionsValidator(), out var clusterErrors);
         BindValidated<FleetOptions>(builder, FleetOptions.SectionName, new FleetOptionsValidator(), out var fleetErrors);
-        BindValidated<AuthOptions>(builder, AuthOptions.SectionName, new AuthOptionsValidator(), out var authErrors);
+        var auth = BindValidated<AuthOptions>(builder, AuthOptions.SectionName, new AuthOptionsValidator(), out var authErrors);
         var hardware = BindValidated<HardwareOptions>(builder, HardwareOptions.SectionName, new HardwareOptionsValidator(), out var hardwareErrors);
         BindValidated<PlacementOptions>(builder, PlacementOptions.SectionName, new PlacementOptionsValidator(), out var placementErrors);
         var all = errors.Concat(clusterErrors).Concat(fleetErrors).Concat(authErrors).Concat(hardwareErrors).Concat(placementErrors).ToList();
+        if (DevelopmentKeyOnNetwork(endpoints, auth) is { } exposed)
+        {
+            all.Add(exposed);
+        }
+
         if (all.Count > 0)
         {
             throw new InvalidConfigurationException(all);
@@ -97,6 +102,9 @@ public static class ControlPlaneHost
         });
 
         var app = builder.Build();
+
+        // Resolved now, so a silo on the development key says so as it starts, not at its first request.
+        app.Services.GetRequiredService<TokenAuthenticator>();
         app.Services.GetRequiredService<FleetGauges>().Attach();
         app.MapGrpcService<AgentGrpcService>();
         app.MapGrpcService<FleetGrpcService>();
@@ -108,6 +116,21 @@ public static class ControlPlaneHost
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapMetrics("/metrics", app.Services.GetRequiredService<ControlPlaneMetrics>().Registry);
         return app;
+    }
+
+    // The development key is public: listening beyond loopback with it lets anyone mint operator tokens.
+    private static string? DevelopmentKeyOnNetwork(EndpointOptions endpoints, AuthOptions auth)
+    {
+        if (!string.IsNullOrEmpty(auth.SigningKey) || auth.AllowDevelopmentKeyOnNetwork
+            || !IPAddress.TryParse(endpoints.ListenAddress, out var address) || IPAddress.IsLoopback(address))
+        {
+            return null;
+        }
+
+        return $"{AuthOptions.SectionName}:SigningKey is not set, so tokens are signed with the publicly known development key, " +
+            $"and {EndpointOptions.SectionName}:ListenAddress={endpoints.ListenAddress} would let anyone who reaches the port mint an operator token. " +
+            $"Set {AuthOptions.SectionName}:SigningKey (generate one with: openssl rand -base64 32), listen on 127.0.0.1, " +
+            $"or set {AuthOptions.SectionName}:{nameof(AuthOptions.AllowDevelopmentKeyOnNetwork)}=true to accept the risk";
     }
 
     private static T BindValidated<T>(WebApplicationBuilder builder, string section, IValidateOptions<T> validator, out IReadOnlyList<string> errors)

@@ -14,4 +14,11 @@ public sealed class AuthOptions
 
     /// <summary>Refuse to start without <see cref="SigningKey"/> (set this in production). Default false.</summary>
     public bool RequireSigningKey { get; set; }
+
+    /// <summary>
+    /// Without a <see cref="SigningKey"/>, the silo refuses to listen on any address but loopback: the
+    /// development key is public, so anyone who reaches the port could mint an operator token. Setting this
+    /// true accepts that risk (a throwaway lab network). Default false.
+    /// </summary>
+    public bool AllowDevelopmentKeyOnNetwork { get; set; }
 }
