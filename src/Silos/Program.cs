@@ -127,5 +127,26 @@ if (issueToken)
     return 0;
 }
 
-await app.RunAsync();
+if (PortsInUse.Check(app.Services) is { Count: > 0 } taken)
+{
+    foreach (var line in taken)
+    {
+        Console.Error.WriteLine($"error: {line}");
+    }
+
+    return 2;
+}
+
+try
+{
+    await app.StartAsync();
+}
+catch (Exception ex) when (PortsInUse.Describe(ex) is { } bindFailure)
+{
+    Console.Error.WriteLine($"error: {bindFailure}");
+    return 2;
+}
+
+await app.WaitForShutdownAsync();
+await app.DisposeAsync();
 return 0;

@@ -90,6 +90,46 @@ public sealed class HostTests(ControlPlaneFixture plane) : IClassFixture<Control
         Assert.DoesNotContain("   at ", badErr); // no stack trace
     }
 
+    [Theory]
+    [InlineData("ControlPlane:Endpoints:GrpcPort")]
+    [InlineData("ControlPlane:Endpoints:HttpPort")]
+    [InlineData("ControlPlane:Cluster:SiloPort")]
+    [InlineData("ControlPlane:Cluster:GatewayPort")]
+    public async Task A_port_already_in_use_stops_the_silo_with_one_line_naming_it_and_its_key(string key)
+    {
+        var ports = FreePorts.Take(4);
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        holder.Start();
+        var taken = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
+        var settings = new Dictionary<string, int>
+        {
+            ["ControlPlane:Endpoints:GrpcPort"] = ports[0],
+            ["ControlPlane:Endpoints:HttpPort"] = ports[1],
+            ["ControlPlane:Cluster:SiloPort"] = ports[2],
+            ["ControlPlane:Cluster:GatewayPort"] = ports[3],
+        };
+        settings[key] = taken;
+
+        var (code, stdout, stderr) = await RunSilo([.. settings.Select(s => $"--{s.Key}={s.Value}"), "--ControlPlane:Cluster:ClusterId=port-test"]);
+
+        Assert.Equal(2, code);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal($"error: port {taken} on 127.0.0.1 is already in use by another process; stop it, or set {key} to a free port", line);
+        Assert.DoesNotContain("fail:", stdout);
+        Assert.DoesNotContain("Unhandled exception", stdout + stderr);
+    }
+
+    [Fact]
+    public void A_bind_failure_after_the_check_is_worded_as_one_line()
+    {
+        var kestrel = new IOException("Failed to bind to address http://127.0.0.1:5310: address already in use.",
+            new Microsoft.AspNetCore.Connections.AddressInUseException("Address already in use"));
+
+        Assert.Equal("Failed to bind to address http://127.0.0.1:5310: address already in use; a port this silo needs is taken: " +
+            "check ControlPlane:Endpoints:GrpcPort/HttpPort and ControlPlane:Cluster:SiloPort/GatewayPort", PortsInUse.Describe(kestrel));
+        Assert.Null(PortsInUse.Describe(new IOException("disk full")));
+    }
+
     private static async Task<(int Code, string Out, string Err)> RunSilo(params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
