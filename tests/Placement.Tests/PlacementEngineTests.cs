@@ -167,6 +167,22 @@ public sealed class PlacementEngineTests
     }
 
     [Fact]
+    public void An_effort_whose_usual_output_exceeds_the_window_is_placed_with_the_output_the_window_leaves()
+    {
+        var spec = FastCoderSpec() with { ContextWindowTokens = 8_192 }; // as the demo's fast model
+        var request = Turn(effort: ReasoningEffort.XHigh) with { PromptTokens = 2_000 }; // xhigh's usual 24,000 would not fit
+
+        var decision = Engine().Decide(request, Routes(spec, 2, 2));
+        var hinted = Engine().Decide(request with { ExpectedOutputTokens = 24_000 }, Routes(spec, 2, 2));
+        var (latencyClass, output) = LatencyClassResolver.Resolve(request, spec);
+
+        Assert.Equal(PlacementOutcome.Placed, decision.Outcome);
+        Assert.Equal(LatencyClass.LongHorizon, latencyClass);
+        Assert.Equal(spec.ContextWindowTokens - 2_000, output);
+        Assert.Equal(RejectionReason.ContextTooLong, hinted.Reason); // a size the caller asked for must still fit
+    }
+
+    [Fact]
     public void A_deployment_without_replicas_says_so()
     {
         var decision = Engine().Decide(Turn(), Routes(FastCoderSpec(), 0, 0));

@@ -24,10 +24,16 @@ public static class LatencyClassResolver
         _ => 2_000,
     };
 
-    /// <summary>The latency class and expected output tokens of <paramref name="request"/> for <paramref name="deployment"/>.</summary>
+    /// <summary>
+    /// The latency class and expected output tokens of <paramref name="request"/> for <paramref name="deployment"/>.
+    /// A size hint is the caller's and must fit the context window as given; the effort's usual output is only
+    /// an estimate, so it is capped at what the window leaves after the prompt (the model server stops there).
+    /// </summary>
     public static (LatencyClass Class, int ExpectedOutputTokens) Resolve(PlacementRequest request, DeploymentSpec deployment)
     {
-        var output = request.ExpectedOutputTokens > 0 ? request.ExpectedOutputTokens : ExpectedOutputTokens(request.Effort);
+        var output = request.ExpectedOutputTokens > 0
+            ? request.ExpectedOutputTokens
+            : (int)Math.Clamp((long)deployment.ContextWindowTokens - request.PromptTokens, 1, ExpectedOutputTokens(request.Effort));
         if (request.LatencyClassOverride is { } explicitClass)
         {
             return (explicitClass, output);

@@ -73,7 +73,7 @@ public sealed partial class DemoFleetService(
               dotnet run --project src/Cli -- deployments show {DemoWorkload.FastModel}
               dotnet run --project src/Cli -- place -d {DemoWorkload.FastModel} --explain
 
-            A mixed load starts once the fleet is up: interactive turns on {DemoWorkload.FastModel} (wafers),
+            A mixed load starts once the replicas are loaded: interactive turns on {DemoWorkload.FastModel} (wafers),
             long-horizon jobs on {DemoWorkload.LargeModel} (GPU nodes), all through the placement API.
 
             Press Ctrl+C to stop: the silo closes every agent stream (agents reconnect elsewhere) and shuts down.

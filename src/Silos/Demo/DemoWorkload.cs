@@ -23,6 +23,9 @@ public sealed class DemoWorkload(GrpcChannel channel, string operatorToken, stri
     /// <summary>The large model's deployment name.</summary>
     public const string LargeModel = "large-coder";
 
+    // The large model's 400 GB load takes ~16 s at the simulated agents' 25 GB/s; a stuck load is replaced after minutes.
+    private static readonly TimeSpan ReadyWait = TimeSpan.FromSeconds(90);
+
     private readonly Metadata _operator = new() { { "authorization", $"Bearer {operatorToken}" } };
     private readonly Metadata _gateway = new() { { "authorization", $"Bearer {gatewayToken}" } };
     private long _placedInteractiveWafer;
@@ -38,6 +41,7 @@ public sealed class DemoWorkload(GrpcChannel channel, string operatorToken, stri
         var deployments = new DeploymentService.DeploymentServiceClient(channel);
         await DeclareAsync(deployments, FastCoder(), cancellationToken);
         await DeclareAsync(deployments, LargeCoder(), cancellationToken);
+        await WaitUntilReadyAsync(deployments, cancellationToken);
 
         var users = Math.Max(4, wafers * 3);
         var agents = Math.Max(2, gpuNodes / 2);
@@ -94,6 +98,45 @@ public sealed class DemoWorkload(GrpcChannel channel, string operatorToken, stri
         Slo = Slo(firstToken: 5, minTokensPerSecond: 40),
         DefaultLatencyClass = LatencyClass.LongHorizon,
     };
+
+    // Load before the replicas are loaded would only be refused (no ready replica): wait for every deployment's
+    // replicas, saying what is still loading, and start anyway after a while so a stuck load cannot stall the demo.
+    private async Task WaitUntilReadyAsync(DeploymentService.DeploymentServiceClient client, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var lastReport = TimeSpan.Zero;
+        while (true)
+        {
+            var states = new List<(string Name, int Ready, int Desired)>();
+            foreach (var name in new[] { FastModel, LargeModel })
+            {
+                var deployment = await client.GetDeploymentAsync(new GetDeploymentRequest { Name = name }, _operator, cancellationToken: cancellationToken);
+                states.Add((name, deployment.Replicas.Count(r => r.State == ReplicaState.ReplicaReady), deployment.DesiredReplicas));
+            }
+
+            var summary = string.Join(", ", states.Select(s => $"{s.Name} {s.Ready}/{s.Desired}"));
+            if (states.All(s => s.Ready >= s.Desired))
+            {
+                console.WriteLine($"deployments ready after {clock.Elapsed.TotalSeconds:0.0}s ({summary} replicas); starting the load");
+                return;
+            }
+
+            if (clock.Elapsed > ReadyWait)
+            {
+                console.WriteLine($"deployments not all ready after {ReadyWait.TotalSeconds:0}s ({summary} replicas); starting the load anyway: " +
+                    "see 'cpctl deployments list' for what is still loading");
+                return;
+            }
+
+            if (clock.Elapsed - lastReport >= TimeSpan.FromSeconds(5))
+            {
+                lastReport = clock.Elapsed;
+                console.WriteLine($"waiting for replicas to load before starting the load: {summary} ready");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+        }
+    }
 
     private static ServiceLevelObjective Slo(double firstToken, double minTokensPerSecond) => new()
     {
