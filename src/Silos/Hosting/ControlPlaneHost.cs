@@ -83,7 +83,11 @@ public static class ControlPlaneHost
         builder.UseOrleans(silo =>
         {
             silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, null, cluster.ServiceId, cluster.ClusterId);
-            silo.AddMemoryGrainStorage(FleetStorage.Name);
+            silo.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>(FleetStorage.Name,
+                (sp, _) => new ControlPlane.Grains.Storage.InProcessGrainStorage(sp.GetRequiredService<Orleans.Serialization.DeepCopier>()));
+
+            // Registered after Orleans' own, so this one is resolved (see HostRelativeTimeProvider for why).
+            silo.Services.AddKeyedSingleton<TimeProvider>(Orleans.Runtime.TimeProviderNames.Membership, new HostRelativeTimeProvider());
         });
 
         builder.WebHost.ConfigureKestrel(kestrel =>
