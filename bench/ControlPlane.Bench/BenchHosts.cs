@@ -21,17 +21,20 @@ internal static class BenchHosts
     /// <summary>A plan configured with the largest allowance the options accept, for benchmarks that must never hit a limit.</summary>
     public const string UnlimitedPlan = "bench-unlimited";
 
-    /// <summary>The real control plane (Orleans + Kestrel) on free loopback ports, started, with <paramref name="settings"/> added to its command line.</summary>
+    /// <summary>
+    /// The real control plane (Orleans + Kestrel) on free loopback ports, started, with <paramref name="settings"/>
+    /// added to its command line after the benchmarks' defaults (so a setting there wins).
+    /// </summary>
     public static async Task<WebApplication> StartSiloAsync(params string[] settings)
     {
         var ports = FreePorts(2);
         var silo = ControlPlaneHost.Build(
         [
-            .. settings,
             "--ControlPlane:Endpoints:GrpcPort=0", "--ControlPlane:Endpoints:HttpPort=0",
             $"--ControlPlane:Cluster:SiloPort={ports[0]}", $"--ControlPlane:Cluster:GatewayPort={ports[1]}",
             "--Logging:LogLevel:Default=Warning",
             $"--ControlPlane:Placement:Plans:{UnlimitedPlan}:WaferTokensPerMinute=1e12", $"--ControlPlane:Placement:Plans:{UnlimitedPlan}:GpuTokensPerMinute=1e12",
+            .. settings,
         ]);
         await silo.StartAsync();
         return silo;
@@ -101,7 +104,15 @@ internal static class BenchHosts
         return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : fallback;
     }
 
-    private static int[] FreePorts(int count)
+    /// <summary>The text after <paramref name="name"/> on the command line, or <paramref name="fallback"/>.</summary>
+    public static string Text(string[] args, string name, string fallback)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+    }
+
+    /// <summary><paramref name="count"/> loopback ports free at the moment of asking.</summary>
+    public static int[] FreePorts(int count)
     {
         var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
         listeners.ForEach(l => l.Start());

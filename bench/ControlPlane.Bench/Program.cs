@@ -13,6 +13,8 @@ BenchCommand[] commands =
         PlacementBenchmark.RunAsync),
     new("drain", "time from drain to Drained, idle and under load; sessions moved; turns dropped", ["--rounds", "--sessions", "--output-tokens"], [], [],
         DrainBenchmark.RunAsync),
+    new("reconnect", "a 1,000-node fleet after its silo restarts: time until whole, and the reconnect herd, per reconnect cap", ["--accelerators", "--down-seconds"], [("--caps-ms", "MS,MS,...")], [],
+        ReconnectBenchmark.RunAsync),
 ];
 
 if (args.Length == 0 || args[0] is "--help" or "-h" or "help")

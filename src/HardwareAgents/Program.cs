@@ -68,7 +68,7 @@ agentCommand.SetAction(async (parse, cancellationToken) =>
     {
         var (accelerators, telemetry) = await NodeDiscovery.DiscoverAsync(discovery, cancellationToken);
         log.LogInformation("Discovered {Count} accelerator(s): {Ids}", accelerators.Count, string.Join(", ", accelerators.Select(a => $"{a.AcceleratorId} ({a.Sku})")));
-        using var channel = GrpcChannel.ForAddress(new Uri(parse.GetValue(endpointOption)!));
+        using var channel = AgentChannel.Create(new Uri(parse.GetValue(endpointOption)!));
         var agent = new NodeAgent(
             new NodeAgentOptions { NodeId = discovery.NodeId, Token = token, Accelerators = accelerators },
             channel.CreateCallInvoker(), telemetry, TimeProvider.System, Random.Shared, loggers.CreateLogger<NodeAgent>());

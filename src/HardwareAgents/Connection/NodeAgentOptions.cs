@@ -20,8 +20,14 @@ public sealed class NodeAgentOptions
     /// <summary>First reconnect delay ceiling. Default 0.5 s.</summary>
     public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>Largest reconnect delay ceiling. Default 30 s.</summary>
-    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// Largest reconnect delay ceiling. Default 4 s: a silo that answers again has the whole fleet back within
+    /// about that long, while full jitter spreads 1,000 nodes' reconnects over it (docs/benchmarks.md, reconnect).
+    /// </summary>
+    public TimeSpan MaxBackoff { get; init; } = DefaultMaxBackoff;
+
+    /// <summary>The default of <see cref="MaxBackoff"/>.</summary>
+    public static readonly TimeSpan DefaultMaxBackoff = TimeSpan.FromSeconds(4);
 
     /// <summary>How long a graceful stop waits for the server to close the stream after Goodbye. Default 5 s.</summary>
     public TimeSpan GoodbyeTimeout { get; init; } = TimeSpan.FromSeconds(5);

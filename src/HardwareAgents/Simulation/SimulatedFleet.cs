@@ -36,6 +36,9 @@ public sealed class SimulatedFleetOptions
     /// fast network fetch), so a 64 GB model loads in about 2.6 s.
     /// </summary>
     public double LoadBytesPerSecond { get; init; } = 25e9;
+
+    /// <summary>Largest reconnect delay ceiling of every simulated agent; null keeps <see cref="NodeAgentOptions.MaxBackoff"/>'s default.</summary>
+    public TimeSpan? MaxBackoff { get; init; }
 }
 
 /// <summary>
@@ -74,11 +77,7 @@ public sealed class SimulatedFleet : IAsyncDisposable
             throw new ArgumentException($"--gpu-sku must be one of: {string.Join(", ", GpuModels.Keys)} (got '{options.GpuSku}')");
         }
 
-        var channel = GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions
-        {
-            // More than 100 streams on one connection would queue behind HTTP/2's stream limit.
-            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan },
-        });
+        var channel = AgentChannel.Create(endpoint);
         var logger = loggers.CreateLogger<NodeAgent>();
         var random = new Random(options.Seed);
         var agents = new List<NodeAgent>();
@@ -105,6 +104,7 @@ public sealed class SimulatedFleet : IAsyncDisposable
                 Token = BearerToken.Issue(signingKey, CallerRole.Agent, nodeId),
                 Accelerators = [spec],
                 AgentVersion = "simulated",
+                MaxBackoff = options.MaxBackoff ?? NodeAgentOptions.DefaultMaxBackoff,
             };
             var memory = isWafer ? spec.MemoryBytes : spec.Gpus.Sum(g => g.MemoryBytes);
             var host = new SimulatedReplicaHost(nodeId, [spec.AcceleratorId], options.LoadBytesPerSecond, time);
