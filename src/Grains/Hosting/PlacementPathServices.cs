@@ -2,6 +2,8 @@ using ControlPlane.Grains.Routing;
 using ControlPlane.Grains.Tenants;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 
 namespace ControlPlane.Grains.Hosting;
 
@@ -19,6 +21,18 @@ public static class PlacementPathServices
         services.TryAddSingleton<PlacementRouters>();
         services.TryAddSingleton<TenantChargeBuffer>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<TenantChargeBuffer>());
+
+        // Idle sessions are collected on PlacementOptions' schedule, not Orleans' 15-minute default: a fleet
+        // serving many short conversations would otherwise hold every one of them for a quarter of an hour.
+        services.AddOptions<GrainCollectionOptions>().Configure<IOptions<PlacementOptions>>((collection, placement) =>
+        {
+            var idle = placement.Value.SessionIdleTimeout;
+            collection.ClassSpecificCollectionAge[typeof(Sessions.SessionGrain).FullName!] = idle;
+            if (collection.CollectionQuantum > idle / 2)
+            {
+                collection.CollectionQuantum = idle / 2; // collected within 1.5 idle timeouts at most
+            }
+        });
         return services;
     }
 }

@@ -69,6 +69,14 @@ public sealed class PlacementOptions
     public TimeSpan SessionFlushInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// A session grain idle this long (no Place, Complete or Renew) is deactivated, its state saved, and its
+    /// memory freed; its next turn activates it again from storage. Longer than <see cref="PlacementLease"/>,
+    /// so a session holding a live placement is never collected (a live placement is renewed or completed
+    /// within its lease). Default 10 minutes.
+    /// </summary>
+    public TimeSpan SessionIdleTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
     /// A deployment whose max_replicas is above its desired count gets one more replica (where hardware is
     /// free) when this share of its serving replicas' slots is reserved. For an interactive deployment a
     /// replica's slots count only the streams that still decode at its SLO's speed. 0..1, default 0.8.

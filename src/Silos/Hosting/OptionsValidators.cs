@@ -166,6 +166,8 @@ internal sealed class PlacementOptionsValidator : IValidateOptions<ControlPlane.
             $"must be more than 0 and at most 10 minutes (got {options.ReconcileInterval})");
         errors.Check(options.CommandTimeout > TimeSpan.Zero && options.CommandTimeout <= TimeSpan.FromMinutes(5), nameof(options.CommandTimeout),
             $"must be more than 0 and at most 5 minutes (got {options.CommandTimeout})");
+        errors.Check(options.SessionIdleTimeout > options.PlacementLease && options.SessionIdleTimeout <= TimeSpan.FromHours(24), nameof(options.SessionIdleTimeout),
+            $"must be longer than PlacementLease ({options.PlacementLease}), so no session holding a live placement is collected, and at most 24 hours (got {options.SessionIdleTimeout})");
         errors.Check(options.ReplicaLoadTimeout >= TimeSpan.FromSeconds(1) && options.ReplicaLoadTimeout <= TimeSpan.FromHours(24), nameof(options.ReplicaLoadTimeout),
             $"must be 1 second..24 hours (got {options.ReplicaLoadTimeout})");
         errors.Check(options.LiveLoadInterval >= TimeSpan.Zero && options.LiveLoadInterval <= TimeSpan.FromMinutes(1), nameof(options.LiveLoadInterval),
