@@ -9,7 +9,7 @@ BenchCommand[] commands =
         TelemetryBenchmark.RunAsync),
     new("engine", "placement decisions/s of the engine alone on 1k, 10k, 100k accelerators", ["--seconds", "--rounds"], [("--fleets", "N,N,...")], [],
         a => Task.FromResult(EngineBenchmark.Run(a))),
-    new("placement", "Place+Complete through grains and gRPC vs bare baselines", ["--seconds", "--rounds", "--concurrency", "--streams"], [("--only", "grains|unary|stream")], ["--profile"],
+    new("placement", "Place+Complete through grains and gRPC vs bare baselines", ["--seconds", "--rounds", "--concurrency", "--streams"], [("--only", "grains|chain|unary|stream")], ["--profile"],
         PlacementBenchmark.RunAsync),
     new("drain", "time from drain to Drained, idle and under load; sessions moved; turns dropped", ["--rounds", "--sessions", "--output-tokens"], [], [],
         DrainBenchmark.RunAsync),
