@@ -10,7 +10,7 @@ namespace ControlPlane.Silos.Security;
 /// <see cref="MethodAccessPolicy"/>; services read the identity with <see cref="CallerContext.Caller"/>.
 /// A refused operator action is put on record by <see cref="RefusedAttemptAudit"/>.
 /// </summary>
-public sealed class AuthInterceptor(TokenAuthenticator authenticator, RefusedAttemptAudit refusedAttempts) : Interceptor
+public sealed partial class AuthInterceptor(TokenAuthenticator authenticator, RefusedAttemptAudit refusedAttempts, ILogger<AuthInterceptor> logger) : Interceptor
 {
     /// <inheritdoc />
     public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
@@ -70,11 +70,24 @@ public sealed class AuthInterceptor(TokenAuthenticator authenticator, RefusedAtt
         return null;
     }
 
+    // The caller gets the refusal whatever happens to its record: this interceptor is the outermost, and
+    // an exception of the audit log's would otherwise reach the caller as UNKNOWN.
     private async Task<T> RefuseAsync<T>(ServerCallContext context, object? request, (RpcException Error, CallerIdentity? Caller) refusal)
     {
-        await refusedAttempts.RecordAsync(context.Method, refusal.Caller, request, refusal.Error, context.CancellationToken);
+        try
+        {
+            await refusedAttempts.RecordAsync(context.Method, refusal.Caller, request, refusal.Error, context.CancellationToken);
+        }
+        catch (Exception ex) when (ex is not RpcException)
+        {
+            LogRefusalNotRecorded(logger, context.Method, ex.Message);
+        }
+
         throw refusal.Error;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A refused call to {Method} could not be recorded in the audit log: {Error}")]
+    private static partial void LogRefusalNotRecorded(ILogger logger, string method, string error);
 }
 
 /// <summary>Reads the authenticated caller from a call context.</summary>
