@@ -1,7 +1,6 @@
 using ControlPlane.Contracts.Security;
 using ControlPlane.Contracts.V1;
 using ControlPlane.Silos.Tests.Infrastructure;
-using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 
 namespace ControlPlane.Silos.Tests;
@@ -30,7 +29,7 @@ public sealed class StuckReplicaTests(ShortLoadTimeoutFixture plane) : IClassFix
         var heartbeats = HeartbeatWithoutAnsweringAsync(call, $"{node}-gpu", stop.Token);
 
         await plane.Deployments.CreateDeploymentAsync(
-            new CreateDeploymentRequest { RequestId = "create-stuck", Deployment = SmallModel("stuck-model") }, plane.Operator);
+            new CreateDeploymentRequest { RequestId = "create-stuck", Deployment = Models.SmallGpuModel("stuck-model") }, plane.Operator);
 
         // While it loads without the node acknowledging, the deployment says so.
         var stuck = await Eventually.Until(() => Get("stuck-model"),
@@ -83,25 +82,4 @@ public sealed class StuckReplicaTests(ShortLoadTimeoutFixture plane) : IClassFix
 
         await reading;
     }
-
-    private static Deployment SmallModel(string name) => new()
-    {
-        Name = name,
-        Model = "small-8b",
-        Parameters = 8_000_000_000,
-        Layers = 32,
-        Precision = Precision.Bf16,
-        KvBytesPerToken = 131_072,
-        ContextWindowTokens = 8_192,
-        AllowedClasses = { HardwareClass.Gpu },
-        MinReplicas = 0,
-        DesiredReplicas = 1,
-        Slo = new ServiceLevelObjective
-        {
-            TimeToFirstToken = Duration.FromTimeSpan(TimeSpan.FromSeconds(2)),
-            MinTokensPerSecond = 20,
-            LongHorizonCompletion = Duration.FromTimeSpan(TimeSpan.FromMinutes(30)),
-        },
-        DefaultLatencyClass = LatencyClass.Interactive,
-    };
 }

@@ -51,6 +51,28 @@ public static class Models
         DefaultLatencyClass = LatencyClass.LongHorizon,
     };
 
+    /// <summary>A small 8B model on one GPU of a node, one replica, for tests about a single replica's life.</summary>
+    public static Deployment SmallGpuModel(string name) => new()
+    {
+        Name = name,
+        Model = "small-8b",
+        Parameters = 8_000_000_000,
+        Layers = 32,
+        Precision = Precision.Bf16,
+        KvBytesPerToken = 131_072,
+        ContextWindowTokens = 8_192,
+        AllowedClasses = { HardwareClass.Gpu },
+        MinReplicas = 0,
+        DesiredReplicas = 1,
+        Slo = new ServiceLevelObjective
+        {
+            TimeToFirstToken = Duration.FromTimeSpan(TimeSpan.FromSeconds(2)),
+            MinTokensPerSecond = 20,
+            LongHorizonCompletion = Duration.FromTimeSpan(TimeSpan.FromMinutes(30)),
+        },
+        DefaultLatencyClass = LatencyClass.Interactive,
+    };
+
     public static PlaceRequest Turn(string deployment, string session, string tenant = "tenant-a", string plan = "pro") => new()
     {
         Deployment = deployment,
