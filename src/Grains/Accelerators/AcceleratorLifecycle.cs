@@ -7,7 +7,7 @@ namespace ControlPlane.Grains.Accelerators;
 /// </summary>
 /// <param name="State">The visible lifecycle state.</param>
 /// <param name="HeldState">While Lost: the operator state to restore on reconnect, else <see cref="AcceleratorState.Unregistered"/>.</param>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("cp.LifecyclePosition")]
 public readonly record struct LifecyclePosition(
     [property: Id(0)] AcceleratorState State,
     [property: Id(1)] AcceleratorState HeldState = AcceleratorState.Unregistered);

@@ -7,7 +7,7 @@ namespace ControlPlane.Grains.Accelerators;
 /// The durable part of an accelerator grain: identity, spec and lifecycle. Telemetry is not kept here;
 /// it is rebuilt from the next heartbeat, so storage is written on lifecycle changes only.
 /// </summary>
-[GenerateSerializer]
+[GenerateSerializer, Alias("cp.AcceleratorRecord")]
 public sealed class AcceleratorRecord
 {
     /// <summary>The node's declaration; null until registered.</summary>

@@ -3,14 +3,14 @@ using ControlPlane.Placement.Hardware;
 namespace ControlPlane.Grains.Accelerators;
 
 /// <summary>Where an accelerator sits; zone and rack are failure domains.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("cp.FailureDomain")]
 public sealed record FailureDomain(
     [property: Id(0)] string Region,
     [property: Id(1)] string Zone,
     [property: Id(2)] string Rack);
 
 /// <summary>One GPU of a GPU node, as its agent discovered it.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("cp.GpuDevice")]
 public sealed record GpuDevice(
     [property: Id(0)] int Index,
     [property: Id(1)] string Uuid,
@@ -18,7 +18,7 @@ public sealed record GpuDevice(
     [property: Id(3)] long MemoryBytes);
 
 /// <summary>What a node declares about one of its accelerators. Validated at the API boundary.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("cp.AcceleratorRegistration")]
 public sealed record AcceleratorRegistration(
     [property: Id(0)] string AcceleratorId,
     [property: Id(1)] string NodeId,

@@ -17,7 +17,7 @@ public enum HealthStatus
 }
 
 /// <summary>Live counters of one accelerator, from its agent's latest heartbeat.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("cp.AcceleratorTelemetry")]
 public sealed record AcceleratorTelemetry(
     [property: Id(0)] double Utilization,
     [property: Id(1)] int ActiveStreams,
@@ -52,7 +52,7 @@ public sealed record AcceleratorTelemetry(
 }
 
 /// <summary>One replica's load as its agent reports it with the primary accelerator's telemetry.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("cp.ReplicaUsage")]
 public sealed record ReplicaUsage(
     [property: Id(0)] string ReplicaId,
     [property: Id(1)] int ActiveStreams,

@@ -7,7 +7,7 @@ namespace ControlPlane.Grains.Accelerators;
 /// Everything the control plane knows of one accelerator at one moment (<see cref="ObservedAt"/>): what
 /// lists and show return. The index keeps the newest view it was sent.
 /// </summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("cp.AcceleratorView")]
 public sealed record AcceleratorView(
     [property: Id(0)] AcceleratorRegistration Registration,
     [property: Id(1)] AcceleratorState State,

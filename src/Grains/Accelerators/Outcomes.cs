@@ -29,7 +29,7 @@ public enum AcceleratorRefusal
 }
 
 /// <summary>The result of a call on an accelerator grain: the view after it, or why it was refused.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("cp.AcceleratorOutcome")]
 public sealed record AcceleratorOutcome(
     [property: Id(0)] AcceleratorRefusal Refusal,
     [property: Id(1)] string Message,

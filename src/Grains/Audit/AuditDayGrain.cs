@@ -40,7 +40,7 @@ public sealed class AuditDayGrain(
 }
 
 /// <summary>The stored entries of one audit day, oldest first.</summary>
-[GenerateSerializer]
+[GenerateSerializer, Alias("cp.AuditDayRecord")]
 public sealed class AuditDayRecord
 {
     /// <summary>The day's entries in the order they were appended.</summary>

@@ -12,7 +12,7 @@ namespace ControlPlane.Grains.Audit;
 /// <param name="RequestId">The client's request id (may be empty).</param>
 /// <param name="Result">The gRPC status code name: <c>OK</c>, <c>FAILED_PRECONDITION</c> ...</param>
 /// <param name="ResultMessage">The error message, or a summary of what happened.</param>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("cp.AuditEntry")]
 public sealed record AuditEntry(
     [property: Id(0)] string EntryId,
     [property: Id(1)] DateTimeOffset Time,

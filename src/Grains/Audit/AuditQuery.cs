@@ -8,7 +8,7 @@ namespace ControlPlane.Grains.Audit;
 /// <param name="Target">Only entries naming this target; null for any.</param>
 /// <param name="BeforeEntryId">Only entries older than this one (paging); null to start at the newest.</param>
 /// <param name="Limit">Most entries to return.</param>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("cp.AuditQuery")]
 public sealed record AuditQuery(
     [property: Id(0)] DateTimeOffset From,
     [property: Id(1)] DateTimeOffset Until,

@@ -5,7 +5,7 @@ using ControlPlane.Placement.Models;
 namespace ControlPlane.Grains.Deployments;
 
 /// <summary>The serialisable form of a <see cref="DeploymentSpec"/> (the placement library knows nothing of Orleans).</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("cp.DeploymentDefinition")]
 public sealed record DeploymentDefinition(
     [property: Id(0)] string Name,
     [property: Id(1)] string Model,

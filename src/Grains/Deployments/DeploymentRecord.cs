@@ -1,7 +1,7 @@
 namespace ControlPlane.Grains.Deployments;
 
 /// <summary>The durable part of a deployment grain.</summary>
-[GenerateSerializer]
+[GenerateSerializer, Alias("cp.DeploymentRecord")]
 public sealed class DeploymentRecord
 {
     /// <summary>The spec; null when the deployment does not exist (never created, or deleted).</summary>
@@ -30,7 +30,7 @@ public sealed class DeploymentRecord
 }
 
 /// <summary>One operator request already acted on.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("cp.RememberedRequest")]
 public sealed record RememberedRequest(
     [property: Id(0)] string RequestId,
     [property: Id(1)] string Fingerprint,

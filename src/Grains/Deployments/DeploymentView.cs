@@ -1,7 +1,7 @@
 namespace ControlPlane.Grains.Deployments;
 
 /// <summary>A deployment's spec and replicas at one moment; what show/list and the routers read.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("cp.DeploymentView")]
 public sealed record DeploymentView(
     [property: Id(0)] DeploymentDefinition Definition,
     [property: Id(1)] IReadOnlyList<ReplicaView> Replicas,
@@ -31,7 +31,7 @@ public enum DeploymentRefusal
 }
 
 /// <summary>The outcome of a deployment call.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("cp.DeploymentOutcome")]
 public sealed record DeploymentOutcome(
     [property: Id(0)] DeploymentRefusal Refusal,
     [property: Id(1)] string Message,

@@ -22,7 +22,7 @@ public enum ReplicaState
 }
 
 /// <summary>One replica of a deployment, as the deployment grain keeps it.</summary>
-[GenerateSerializer]
+[GenerateSerializer, Alias("cp.ReplicaRecord")]
 public sealed class ReplicaRecord
 {
     /// <summary>The replica id, <c>{deployment}-{n}</c>.</summary>
@@ -81,7 +81,7 @@ public sealed class ReplicaRecord
 }
 
 /// <summary>A replica as callers see it.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("cp.ReplicaView")]
 public sealed record ReplicaView(
     [property: Id(0)] string ReplicaId,
     [property: Id(1)] IReadOnlyList<string> AcceleratorIds,

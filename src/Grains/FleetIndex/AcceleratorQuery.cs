@@ -4,7 +4,7 @@ using ControlPlane.Placement.Hardware;
 namespace ControlPlane.Grains.FleetIndex;
 
 /// <summary>A filtered, id-ordered page request over the fleet index. Null filters match anything.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("cp.AcceleratorQuery")]
 public sealed record AcceleratorQuery(
     [property: Id(0)] HardwareClass? HardwareClass,
     [property: Id(1)] string? Pool,
@@ -22,7 +22,7 @@ public sealed record AcceleratorQuery(
 }
 
 /// <summary>One page of matching accelerators, ordered by id, and how many match in all.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("cp.AcceleratorPage")]
 public sealed record AcceleratorPage(
     [property: Id(0)] IReadOnlyList<AcceleratorView> Accelerators,
     [property: Id(1)] int TotalMatching,

@@ -33,7 +33,7 @@ public sealed class GpuClaimGrain(
 }
 
 /// <summary>The durable state of a GPU claim.</summary>
-[GenerateSerializer]
+[GenerateSerializer, Alias("cp.GpuClaim")]
 public sealed class GpuClaim
 {
     /// <summary>The accelerator that declared this GPU first.</summary>

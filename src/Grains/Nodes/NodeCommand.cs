@@ -26,7 +26,7 @@ public enum NodeCommandKind
 }
 
 /// <summary>The accelerators a drain, stop or resume command is about, and why.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("cp.AcceleratorWorkCommand")]
 public sealed record AcceleratorWorkCommand(
     [property: Id(0)] IReadOnlyList<string> AcceleratorIds,
     [property: Id(1)] string Reason);
@@ -42,7 +42,7 @@ public sealed record AcceleratorWorkCommand(
 /// <param name="BatchSlowdown">Predicted per-stream slowdown per extra stream.</param>
 /// <param name="PrefillTokensPerSecond">Predicted prompt tokens processed per second.</param>
 /// <param name="FirstTokenOverhead">Predicted fixed time before the first token beyond prefill.</param>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("cp.ReplicaCommand")]
 public sealed record ReplicaCommand(
     [property: Id(0)] string ReplicaId,
     [property: Id(1)] string Deployment,
@@ -56,7 +56,7 @@ public sealed record ReplicaCommand(
     [property: Id(9)] TimeSpan FirstTokenOverhead = default);
 
 /// <summary>One command sent down a node's stream.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("cp.NodeCommand")]
 public sealed record NodeCommand(
     [property: Id(0)] string CommandId,
     [property: Id(1)] NodeCommandKind Kind,
@@ -67,7 +67,7 @@ public sealed record NodeCommand(
     [property: Id(6)] AcceleratorWorkCommand? Work = null);
 
 /// <summary>How a command ended.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("cp.CommandOutcome")]
 public sealed record CommandOutcome(
     [property: Id(0)] bool Delivered,
     [property: Id(1)] bool Success,

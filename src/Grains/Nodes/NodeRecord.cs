@@ -1,7 +1,7 @@
 namespace ControlPlane.Grains.Nodes;
 
 /// <summary>The durable part of a node grain: which accelerators the node declared.</summary>
-[GenerateSerializer]
+[GenerateSerializer, Alias("cp.NodeRecord")]
 public sealed class NodeRecord
 {
     /// <summary>Ids of the accelerators this node registered, in order.</summary>

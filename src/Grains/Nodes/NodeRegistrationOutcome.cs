@@ -6,7 +6,7 @@ namespace ControlPlane.Grains.Nodes;
 /// The result of a node's registration: every accelerator registered, or none of them and the first
 /// refusal (which accelerator, and why).
 /// </summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("cp.NodeRegistrationOutcome")]
 public sealed record NodeRegistrationOutcome(
     [property: Id(0)] IReadOnlyList<AcceleratorView> Accelerators,
     [property: Id(1)] AcceleratorRefusal Refusal,

@@ -7,7 +7,7 @@ namespace ControlPlane.Grains.Replicas;
 /// <param name="Slots">Concurrent streams it holds; reserved here when this is its primary accelerator.</param>
 /// <param name="IsPrimary">Whether slots of the replica are reserved on this accelerator.</param>
 /// <param name="PrimaryAcceleratorId">The accelerator where its slots are reserved (this one when <paramref name="IsPrimary"/>).</param>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("cp.HostedReplica")]
 public sealed record HostedReplica(
     [property: Id(0)] string ReplicaId,
     [property: Id(1)] string Deployment,
@@ -21,7 +21,7 @@ public sealed record HostedReplica(
 /// draining but the replica's deployment cannot spare it yet (<paramref name="HoldReason"/>), so it still
 /// takes turns of the sessions already on it.
 /// </summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("cp.ReplicaLoad")]
 public sealed record ReplicaLoad(
     [property: Id(0)] string ReplicaId,
     [property: Id(1)] string Deployment,

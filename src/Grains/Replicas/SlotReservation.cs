@@ -17,7 +17,7 @@ public enum SlotRefusal
 }
 
 /// <summary>The answer to a slot reservation, with the replica's authoritative load after it.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("cp.SlotReservationOutcome")]
 public sealed record SlotReservationOutcome(
     [property: Id(0)] SlotRefusal Refusal,
     [property: Id(1)] int ActiveStreams,

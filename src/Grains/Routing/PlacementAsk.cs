@@ -4,7 +4,7 @@ using ControlPlane.Placement.Routing;
 namespace ControlPlane.Grains.Routing;
 
 /// <summary>The serialisable form of a <see cref="PlacementRequest"/>, as the session grain sends it to a router.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("cp.PlacementAsk")]
 public sealed record PlacementAsk(
     [property: Id(0)] string SessionId,
     [property: Id(1)] string TenantId,

@@ -5,15 +5,15 @@ using ControlPlane.Placement.Routing;
 namespace ControlPlane.Grains.Routing;
 
 /// <summary>One filter's count in an explanation.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("cp.FilterCount")]
 public sealed record FilterCount([property: Id(0)] string Filter, [property: Id(1)] int Removed);
 
 /// <summary>One scorer's term of the winner in an explanation.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("cp.ScoreTerm")]
 public sealed record ScoreTerm([property: Id(0)] string Scorer, [property: Id(1)] double Score, [property: Id(2)] double Weight);
 
 /// <summary>Why a decision came out as it did, in serialisable form.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("cp.DecisionExplanation")]
 public sealed record DecisionExplanation(
     [property: Id(0)] int Considered,
     [property: Id(1)] bool ScannedAll,
@@ -34,7 +34,7 @@ public sealed record DecisionExplanation(
 }
 
 /// <summary>The result of placing one request: where, what to expect, and why.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("cp.PlacementResult")]
 public sealed record PlacementResult(
     [property: Id(0)] PlacementOutcome Outcome,
     [property: Id(1)] RejectionReason Reason,

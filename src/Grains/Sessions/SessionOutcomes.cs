@@ -17,20 +17,20 @@ public enum SessionRefusal
 }
 
 /// <summary>A request for a placement, as the API hands it to the session.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("cp.SessionPlaceRequest")]
 public sealed record SessionPlaceRequest(
     [property: Id(0)] PlacementAsk Ask,
     [property: Id(1)] bool DryRun);
 
 /// <summary>What a session's Place returns.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("cp.SessionPlaceOutcome")]
 public sealed record SessionPlaceOutcome(
     [property: Id(0)] SessionRefusal Refusal,
     [property: Id(1)] string Message,
     [property: Id(2)] PlacementResult? Result);
 
 /// <summary>What a session's Complete returns.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("cp.CompletionOutcome")]
 public sealed record CompletionOutcome(
     [property: Id(0)] SessionRefusal Refusal,
     [property: Id(1)] string Message,

@@ -8,7 +8,7 @@ namespace ControlPlane.Grains.Sessions;
 /// Placements in flight are not here: their slots are leases at the accelerators, which outlive a lost
 /// session activation by at most one lease.
 /// </summary>
-[GenerateSerializer]
+[GenerateSerializer, Alias("cp.SessionRecord")]
 public sealed class SessionRecord
 {
     /// <summary>The tenant the session belongs to (bound on first use).</summary>
@@ -40,7 +40,7 @@ public sealed class SessionRecord
 }
 
 /// <summary>A placement holding a slot.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("cp.ActivePlacement")]
 public sealed record ActivePlacement(
     [property: Id(0)] string ReplicaId,
     [property: Id(1)] string AcceleratorId,
@@ -50,7 +50,7 @@ public sealed record ActivePlacement(
     [property: Id(5)] DateTimeOffset LeaseExpiresAt);
 
 /// <summary>One placement in a session's history.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("cp.PlacementHistoryEntry")]
 public sealed record PlacementHistoryEntry(
     [property: Id(0)] string PlacementId,
     [property: Id(1)] string Deployment,
@@ -62,7 +62,7 @@ public sealed record PlacementHistoryEntry(
     [property: Id(7)] string Note);
 
 /// <summary>A session as callers see it.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("cp.SessionView")]
 public sealed record SessionView(
     [property: Id(0)] string SessionId,
     [property: Id(1)] string TenantId,

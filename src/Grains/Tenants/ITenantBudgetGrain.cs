@@ -20,7 +20,7 @@ public interface ITenantBudgetGrain : IGrainWithStringKey
 /// <param name="RetryAfter">When the earliest exhausted pool allows a request again (zero when none is exhausted).</param>
 /// <param name="WaferTokensLeft">Tokens left in the wafer pool's bucket (negative in debt).</param>
 /// <param name="GpuTokensLeft">Tokens left in the GPU pool's bucket.</param>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("cp.BudgetStatus")]
 public sealed record BudgetStatus(
     [property: Id(0)] int ExhaustedBits,
     [property: Id(1)] TimeSpan RetryAfter,

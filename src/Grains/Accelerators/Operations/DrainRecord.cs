@@ -6,7 +6,7 @@ namespace ControlPlane.Grains.Accelerators.Operations;
 /// drain is forced, or the deadline passes) and then takes no turns at all; the drain completes when every
 /// replica is released and no placement or agent stream is left.
 /// </summary>
-[GenerateSerializer]
+[GenerateSerializer, Alias("cp.DrainRecord")]
 public sealed class DrainRecord
 {
     /// <summary>Why the operator drains.</summary>

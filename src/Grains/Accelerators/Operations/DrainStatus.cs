@@ -1,7 +1,7 @@
 namespace ControlPlane.Grains.Accelerators.Operations;
 
 /// <summary>A drain as callers see it: its terms and what it still waits for.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("cp.DrainStatus")]
 public sealed record DrainStatus(
     [property: Id(0)] string Reason,
     [property: Id(1)] string RequestedBy,

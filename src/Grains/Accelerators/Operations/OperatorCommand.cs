@@ -9,7 +9,7 @@ namespace ControlPlane.Grains.Accelerators.Operations;
 /// <param name="RequestId">Client-chosen id that makes a retry act once; empty for none.</param>
 /// <param name="Deadline">Drain only: how long running work may take before it is cut over; null for no deadline.</param>
 /// <param name="Force">Drain only: do not wait for deployments' disruption budgets.</param>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("cp.OperatorCommand")]
 public sealed record OperatorCommand(
     [property: Id(0)] OperatorAction Action,
     [property: Id(1)] string Reason,

@@ -1,7 +1,7 @@
 namespace ControlPlane.Grains.Accelerators.Operations;
 
 /// <summary>An operator request an accelerator already acted on, so a retry returns the same outcome.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("cp.RememberedOperatorRequest")]
 public sealed record RememberedOperatorRequest(
     [property: Id(0)] string RequestId,
     [property: Id(1)] string Fingerprint,
