@@ -53,7 +53,6 @@ public sealed class FleetClusterFixture : IAsyncLifetime
                     o.PlacementLease = PlacementLease;
                     o.RouteRefreshInterval = TimeSpan.FromMilliseconds(100);
                     o.ReconcileInterval = TimeSpan.FromMilliseconds(200);
-                    o.CommandTimeout = TimeSpan.FromMilliseconds(200);
                     o.MaxQueueWait = TimeSpan.FromSeconds(5);
                     o.Plans["tiny"] = new PlanLimits { WaferTokensPerMinute = 6_000, GpuTokensPerMinute = 6_000 };
                 });
@@ -64,6 +63,7 @@ public sealed class FleetClusterFixture : IAsyncLifetime
                     o.LeaseCheckInterval = TimeSpan.FromMilliseconds(50);
                     o.IndexPublishInterval = TimeSpan.FromMilliseconds(20);
                     o.IndexShards = 4;
+                    o.AgentCommandTimeout = TimeSpan.FromMilliseconds(200);
                 });
             });
         }

@@ -38,6 +38,7 @@ public sealed class HostTests(ControlPlaneFixture plane) : IClassFixture<Control
         { "--ControlPlane:Placement:Weights:Load=-2", "ControlPlane:Placement:Weights:Load must be 0..1000 (got -2)" },
         { "--ControlPlane:Placement:Engine:SampledPerClass=0", "ControlPlane:Placement:Engine:SampledPerClass must be 1..64 (got 0)" },
         { "--ControlPlane:Placement:ReservationAttemps=3", "ReservationAttemps" },
+        { "--ControlPlane:Placement:CommandTimeout=00:00:05", "CommandTimeout" }, // one agent-command timeout: ControlPlane:Fleet:AgentCommandTimeout
         { "--ControlPlane:Placement:SessionIdleTimeout=00:01:00", "ControlPlane:Placement:SessionIdleTimeout must be longer than PlacementLease (00:02:00)" },
         { "--ControlPlane:Placement:ReplicaLoadTimeout=00:00:00.5", "ControlPlane:Placement:ReplicaLoadTimeout must be 1 second..24 hours" },
         { "--ControlPlane:Endpoints:ListenAddress=0.0.0.0", "ControlPlane:Auth:SigningKey is not set, so tokens are signed with the publicly known development key, and ControlPlane:Endpoints:ListenAddress=0.0.0.0" },

@@ -26,11 +26,13 @@ public sealed partial class DeploymentGrain(
     PerformanceModel model,
     HardwareCatalogue catalogue,
     IOptions<PlacementOptions> options,
+    IOptions<FleetOptions> fleetOptions,
     TimeProvider time,
     ILogger<DeploymentGrain> logger) : Grain, IDeploymentGrain
 {
     private const int RememberedRequests = 64;
     private readonly PlacementOptions _options = options.Value;
+    private readonly TimeSpan _commandTimeout = fleetOptions.Value.AgentCommandTimeout;
     private IGrainTimer? _reconcileTimer;
 
     // When each replica's load command last went out; a replica still loading is asked again after a
@@ -272,7 +274,7 @@ public sealed partial class DeploymentGrain(
         var now = time.GetUtcNow();
         foreach (var replica in State.Replicas.Where(r => r.State == ReplicaState.Loading))
         {
-            if (!_loadSentAt.TryGetValue(replica.ReplicaId, out var sentAt) || now - sentAt >= _options.CommandTimeout)
+            if (!_loadSentAt.TryGetValue(replica.ReplicaId, out var sentAt) || now - sentAt >= _commandTimeout)
             {
                 SendLoadAsync(replica, definition).Ignore();
             }
@@ -430,7 +432,7 @@ public sealed partial class DeploymentGrain(
                 new ReplicaCommand(replica.ReplicaId, Name, definition.Model, shape.WeightsBytes, group.AcceleratorIds, replica.Slots,
                     performance.SingleStreamTokensPerSecond, performance.BatchSlowdown, performance.PrefillTokensPerSecond,
                     TimeSpan.FromSeconds(performance.FirstTokenOverheadSeconds)));
-            return (group.NodeId, Outcome: await GrainFactory.GetGrain<INodeGrain>(group.NodeId).SendCommandAsync(command, _options.CommandTimeout));
+            return (group.NodeId, Outcome: await GrainFactory.GetGrain<INodeGrain>(group.NodeId).SendCommandAsync(command, _commandTimeout));
         }));
 
         var failed = outcomes.Where(o => !o.Outcome.Success).ToArray();
@@ -459,7 +461,7 @@ public sealed partial class DeploymentGrain(
             GrainFactory.GetGrain<INodeGrain>(group.NodeId).SendCommandAsync(
                 new NodeCommand($"unload-{replica.ReplicaId}-{Guid.NewGuid():N}", NodeCommandKind.UnloadReplica, time.GetUtcNow(), "", null,
                     new ReplicaCommand(replica.ReplicaId, Name, "", 0, group.AcceleratorIds, 0, 0, 0)),
-                _options.CommandTimeout).Ignore();
+                _commandTimeout).Ignore();
         }
 
         await Task.WhenAll(replica.AcceleratorIds.Select(id => GrainFactory.GetGrain<IAcceleratorGrain>(id).UnhostReplicaAsync(replica.ReplicaId)));

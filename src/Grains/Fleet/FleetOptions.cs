@@ -37,7 +37,10 @@ public sealed class FleetOptions
     /// </summary>
     public int IndexShards { get; set; } = 8;
 
-    /// <summary>How long an accelerator waits for its agent to acknowledge a drain, stop or resume command. Default 10 s.</summary>
+    /// <summary>
+    /// How long any command to a node's agent (load, unload, drain, stop, resume) waits for its acknowledgement;
+    /// a replica still loading is asked again after it. Default 10 s.
+    /// </summary>
     public TimeSpan AgentCommandTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>

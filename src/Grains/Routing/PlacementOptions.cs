@@ -27,9 +27,6 @@ public sealed class PlacementOptions
     /// <summary>How often each deployment compares its replicas with what it wants. Default 2 s.</summary>
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>How long a load or unload command waits for the agent's acknowledgement. Default 10 s.</summary>
-    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(10);
-
     /// <summary>
     /// How long a replica may stay loading (from its first load command, or from when its agent started
     /// loading it again) before it is marked failed, reported, and replaced on other hardware where there

@@ -164,8 +164,6 @@ internal sealed class PlacementOptionsValidator : IValidateOptions<ControlPlane.
             $"must be more than 0 and at most 1 minute (got {options.RouteRefreshInterval})");
         errors.Check(options.ReconcileInterval > TimeSpan.Zero && options.ReconcileInterval <= TimeSpan.FromMinutes(10), nameof(options.ReconcileInterval),
             $"must be more than 0 and at most 10 minutes (got {options.ReconcileInterval})");
-        errors.Check(options.CommandTimeout > TimeSpan.Zero && options.CommandTimeout <= TimeSpan.FromMinutes(5), nameof(options.CommandTimeout),
-            $"must be more than 0 and at most 5 minutes (got {options.CommandTimeout})");
         errors.Check(options.SessionIdleTimeout > options.PlacementLease && options.SessionIdleTimeout <= TimeSpan.FromHours(24), nameof(options.SessionIdleTimeout),
             $"must be longer than PlacementLease ({options.PlacementLease}), so no session holding a live placement is collected, and at most 24 hours (got {options.SessionIdleTimeout})");
         errors.Check(options.ReplicaLoadTimeout >= TimeSpan.FromSeconds(1) && options.ReplicaLoadTimeout <= TimeSpan.FromHours(24), nameof(options.ReplicaLoadTimeout),
