@@ -1,20 +1,16 @@
 using ControlPlane.Contracts.Security;
-using ControlPlane.HardwareAgents.Simulation;
-using ControlPlane.Silos.Demo;
 using ControlPlane.Silos.Hosting;
 using ControlPlane.Silos.Security;
 
 const string Usage = """
     ControlPlane silo: the Orleans silo with the control plane's gRPC APIs, /metrics and /healthz.
+    For the one-command demo (a silo with a simulated fleet and load): dotnet run --project src/Demo
 
     Usage:
-      dotnet run --project src/Silos -- [--demo [--wafers N] [--gpu-nodes N]] [CONFIG...]
+      dotnet run --project src/Silos -- [CONFIG...]
       dotnet run --project src/Silos -- issue-token --role agent|gateway|operator|viewer --subject NAME [CONFIG...]
 
     Options:
-      --demo            Also run a simulated fleet that registers over real gRPC, and print how to reach it.
-      --wafers N        Simulated wafer-scale systems in the demo (default 8).
-      --gpu-nodes N     Simulated 8-GPU nodes in the demo (default 24).
       -h, --help        Show this help.
 
     Configuration (appsettings.json, environment CONTROLPLANE__..., or --Key=Value):
@@ -28,8 +24,6 @@ const string Usage = """
     """;
 
 var rest = new List<string>();
-var demo = false;
-int wafers = 8, gpuNodes = 24;
 string? role = null, subject = null;
 var issueToken = args.Length > 0 && args[0] == "issue-token";
 for (var i = issueToken ? 1 : 0; i < args.Length; i++)
@@ -40,31 +34,16 @@ for (var i = issueToken ? 1 : 0; i < args.Length; i++)
             Console.WriteLine(Usage);
             return 0;
         case "--demo":
-            demo = true;
-            break;
-        case "--wafers" or "--gpu-nodes" or "--role" or "--subject" when i + 1 < args.Length:
-            var name = args[i];
-            var value = args[++i];
-            if (name is "--role")
+            Console.Error.WriteLine("error: the demo is its own host now: dotnet run --project src/Demo [-- --wafers N --gpu-nodes N]");
+            return SiloRun.ConfigurationError;
+        case "--role" or "--subject" when i + 1 < args.Length:
+            if (args[i] is "--role")
             {
-                role = value;
-            }
-            else if (name is "--subject")
-            {
-                subject = value;
-            }
-            else if (!int.TryParse(value, out var count) || count is < 0 or > 10_000)
-            {
-                Console.Error.WriteLine($"error: {name} must be a whole number 0..10000 (got '{value}')");
-                return 2;
-            }
-            else if (name is "--wafers")
-            {
-                wafers = count;
+                role = args[++i];
             }
             else
             {
-                gpuNodes = count;
+                subject = args[++i];
             }
 
             break;
@@ -84,18 +63,12 @@ try
             // Only the token goes to stdout, so $(... issue-token ...) captures exactly it.
             builder.Logging.ClearProviders();
         }
-
-        if (demo)
-        {
-            builder.Services.AddSingleton(new SimulatedFleetOptions { Wafers = wafers, GpuNodes = gpuNodes, NamePrefix = "demo" });
-            builder.Services.AddHostedService<DemoFleetService>();
-        }
     });
 }
 catch (InvalidConfigurationException ex)
 {
     Console.Error.WriteLine($"error: {ex.Message}");
-    return 2;
+    return SiloRun.ConfigurationError;
 }
 
 if (issueToken)
@@ -103,7 +76,7 @@ if (issueToken)
     if (role is null || BearerToken.ParseRole(role) is not { } parsedRole || string.IsNullOrEmpty(subject))
     {
         Console.Error.WriteLine("error: issue-token needs --role agent|gateway|operator|viewer and --subject NAME (the node id for an agent)");
-        return 2;
+        return SiloRun.ConfigurationError;
     }
 
     var tokens = app.Services.GetRequiredService<TokenAuthenticator>();
@@ -115,7 +88,7 @@ if (issueToken)
     catch (ArgumentException ex)
     {
         Console.Error.WriteLine($"error: --subject '{ControlPlane.Contracts.Text.PrintableText.Escape(subject)}': {ex.Message.Split(" (Parameter")[0]}");
-        return 2;
+        return SiloRun.ConfigurationError;
     }
 
     if (tokens.UsesDevelopmentKey)
@@ -127,26 +100,4 @@ if (issueToken)
     return 0;
 }
 
-if (PortsInUse.Check(app.Services) is { Count: > 0 } taken)
-{
-    foreach (var line in taken)
-    {
-        Console.Error.WriteLine($"error: {line}");
-    }
-
-    return 2;
-}
-
-try
-{
-    await app.StartAsync();
-}
-catch (Exception ex) when (PortsInUse.Describe(ex) is { } bindFailure)
-{
-    Console.Error.WriteLine($"error: {bindFailure}");
-    return 2;
-}
-
-await app.WaitForShutdownAsync();
-await app.DisposeAsync();
-return 0;
+return await SiloRun.RunAsync(app, Console.Error);

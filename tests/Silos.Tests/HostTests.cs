@@ -122,6 +122,15 @@ public sealed class HostTests(ControlPlaneFixture plane) : IClassFixture<Control
     }
 
     [Fact]
+    public async Task The_silo_points_a_demo_request_at_the_demo_host()
+    {
+        var (code, _, stderr) = await RunSilo("--demo");
+
+        Assert.Equal(2, code);
+        Assert.Contains("dotnet run --project src/Demo", stderr);
+    }
+
+    [Fact]
     public void A_bind_failure_after_the_check_is_worded_as_one_line()
     {
         var kestrel = new IOException("Failed to bind to address http://127.0.0.1:5310: address already in use.",

@@ -1,7 +1,7 @@
 namespace ControlPlane.Contracts.Security;
 
 /// <summary>
-/// The well-known signing key of an embedded development run (<c>--demo</c>, tests). Anyone can mint
+/// The well-known signing key of an embedded development run (the demo, tests). Anyone can mint
 /// tokens with it, so the silo logs a warning whenever it is in use.
 /// </summary>
 public static class DevelopmentSigningKey

@@ -5,7 +5,7 @@ using ControlPlane.Silos.Hosting;
 
 namespace ControlPlane.Silos.Tests.Infrastructure;
 
-/// <summary>The README's main command as a real process (<c>--demo</c>) on free ports, with what its banner says.</summary>
+/// <summary>The README's main command as a real process (the demo host, src/Demo) on free ports, with what its banner says.</summary>
 public sealed partial class DemoProcess : IDisposable
 {
     private readonly Process _process;
@@ -54,7 +54,7 @@ public sealed partial class DemoProcess : IDisposable
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[]
         {
-            typeof(ControlPlaneHost).Assembly.Location, "--demo", "--wafers", wafers.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            typeof(ControlPlane.Demo.DemoFleetService).Assembly.Location, "--wafers", wafers.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--gpu-nodes", gpuNodes.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--ControlPlane:Endpoints:GrpcPort=0", "--ControlPlane:Endpoints:HttpPort=0",
             $"--ControlPlane:Cluster:SiloPort={ports[0]}", $"--ControlPlane:Cluster:GatewayPort={ports[1]}",

@@ -6,7 +6,7 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Grpc.Net.Client;
 
-namespace ControlPlane.Silos.Demo;
+namespace ControlPlane.Demo;
 
 /// <summary>
 /// The demo's traffic, through the real APIs only: declares a fast coding model on the wafers (with two

@@ -4,10 +4,10 @@ using ControlPlane.Silos.Hosting;
 using ControlPlane.Silos.Security;
 using Grpc.Net.Client;
 
-namespace ControlPlane.Silos.Demo;
+namespace ControlPlane.Demo;
 
 /// <summary>
-/// The <c>--demo</c> run: once the silo listens, a simulated fleet registers into it over real gRPC, and
+/// The demo host (src/Demo): once the silo listens, a simulated fleet registers into it over real gRPC, and
 /// the console says where to point cpctl and a Prometheus scraper.
 /// </summary>
 public sealed partial class DemoFleetService(
@@ -112,6 +112,6 @@ public sealed partial class DemoFleetService(
     [LoggerMessage(Level = LogLevel.Error, Message = "The demo workload stopped")]
     private static partial void LogWorkloadFailed(ILogger logger, Exception error);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "--demo mints agent tokens with the development key, but a signing key is configured; unset ControlPlane:Auth:SigningKey or run the fleet with: dotnet run --project src/HardwareAgents -- simulate --signing-key KEY")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "The demo mints agent tokens with the development key, but a signing key is configured; unset ControlPlane:Auth:SigningKey or run the fleet with: dotnet run --project src/HardwareAgents -- simulate --signing-key KEY")]
     private static partial void LogNeedsDevelopmentKey(ILogger logger);
 }

@@ -1,0 +1,39 @@
+namespace ControlPlane.Silos.Hosting;
+
+/// <summary>Runs a built silo host as a process does: ports checked first, a bind failure worded as one line, exit codes.</summary>
+public static class SiloRun
+{
+    /// <summary>Exit code of a configuration problem (a bad key, a port in use).</summary>
+    public const int ConfigurationError = 2;
+
+    /// <summary>
+    /// Starts <paramref name="app"/> and waits for shutdown; returns 0, or <see cref="ConfigurationError"/> after
+    /// writing one line per problem to <paramref name="stderr"/> when a port it needs is taken.
+    /// </summary>
+    public static async Task<int> RunAsync(WebApplication app, TextWriter stderr)
+    {
+        if (PortsInUse.Check(app.Services) is { Count: > 0 } taken)
+        {
+            foreach (var line in taken)
+            {
+                await stderr.WriteLineAsync($"error: {line}");
+            }
+
+            return ConfigurationError;
+        }
+
+        try
+        {
+            await app.StartAsync();
+        }
+        catch (Exception ex) when (PortsInUse.Describe(ex) is { } bindFailure)
+        {
+            await stderr.WriteLineAsync($"error: {bindFailure}");
+            return ConfigurationError;
+        }
+
+        await app.WaitForShutdownAsync();
+        await app.DisposeAsync();
+        return 0;
+    }
+}
