@@ -183,6 +183,43 @@ public sealed class PlacementEngineTests
     }
 
     [Fact]
+    public void A_filter_declares_its_own_rejection_reason_and_the_closest_to_success_wins()
+    {
+        var defaults = PlacementPipeline.Default();
+        var maintenance = new PlacementPipeline([.. defaults.Filters, new MaintenanceWindowFilter()], defaults.Scorers);
+        var both = new PlacementPipeline([.. defaults.Filters, new MaintenanceWindowFilter(), new AlwaysFullFilter()], defaults.Scorers);
+        var waferOnly = FastCoderSpec(HardwareClass.WaferScale);
+
+        var refused = new PlacementEngine(maintenance, new PlacementEngineOptions(), new Random(7)).Decide(Turn(), Routes(waferOnly, 2, 0));
+        var closest = new PlacementEngine(both, new PlacementEngineOptions(), new Random(7)).Decide(Turn(), Routes(FastCoderSpec(), 2, 2));
+
+        // The new filter's own reason, where a name-based default would have said "no ready replica".
+        Assert.Equal(RejectionReason.SloUnattainable, refused.Reason);
+
+        // The wafers went to the maintenance filter (precedence 2), the GPU replicas to the full one (1): 1 wins.
+        Assert.Equal(RejectionReason.NoCapacity, closest.Reason);
+    }
+
+    // Takes the wafer replicas out (for maintenance), so another filter can refuse the rest.
+    private sealed class MaintenanceWindowFilter : Placement.Routing.Filters.PlacementFilter
+    {
+        public override string Name => "maintenance-window";
+
+        public override Placement.Routing.Filters.FilterRefusal Refusal => new(RejectionReason.SloUnattainable, Precedence: 2);
+
+        public override bool Admits(in PlacementContext context, in ReplicaRow replica, in ReplicaPrediction prediction) => replica.Class != HardwareClass.WaferScale;
+    }
+
+    private sealed class AlwaysFullFilter : Placement.Routing.Filters.PlacementFilter
+    {
+        public override string Name => "always-full";
+
+        public override Placement.Routing.Filters.FilterRefusal Refusal => new(RejectionReason.NoCapacity, Precedence: 1);
+
+        public override bool Admits(in PlacementContext context, in ReplicaRow replica, in ReplicaPrediction prediction) => false;
+    }
+
+    [Fact]
     public void A_deployment_without_replicas_says_so()
     {
         var decision = Engine().Decide(Turn(), Routes(FastCoderSpec(), 0, 0));

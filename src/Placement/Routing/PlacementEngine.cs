@@ -305,8 +305,7 @@ public sealed class PlacementEngine
         _topCount = Math.Min(_topCount + 1, _top.Length);
     }
 
-    // The reason closest to success wins, not the filter that removed the most: with one replica lost and
-    // the rest full the deployment is full (retry in a second), not unready (retry in five).
+    // Each filter names its own reason (PlacementFilter.Refusal); the one closest to success wins.
     private RejectionReason ReasonFrom(int[] removed)
     {
         var best = RejectionReason.NoReplicas;
@@ -318,14 +317,7 @@ public sealed class PlacementEngine
                 continue;
             }
 
-            var (reason, precedence) = _pipeline.FilterNames[i] switch
-            {
-                "pool-limit" => (RejectionReason.LimitExhausted, 0),
-                "free-slot" => (RejectionReason.NoCapacity, 1),
-                "spillover-slo" => (RejectionReason.SloUnattainable, 2),
-                "context-fits" => (RejectionReason.ContextTooLong, 3),
-                _ => (RejectionReason.NoReadyReplica, 4),
-            };
+            var (reason, precedence) = _pipeline.Filters[i].Refusal;
             if (precedence < rank)
             {
                 (best, rank) = (reason, precedence);

@@ -7,6 +7,9 @@ public sealed class ContextFitsFilter : PlacementFilter
     public override string Name => "context-fits";
 
     /// <inheritdoc />
+    public override FilterRefusal Refusal => new(RejectionReason.ContextTooLong, Precedence: 3);
+
+    /// <inheritdoc />
     public override bool Admits(in PlacementContext context, in ReplicaRow replica, in ReplicaPrediction prediction) =>
         context.ContextTokens <= replica.MaxContextTokens;
 }

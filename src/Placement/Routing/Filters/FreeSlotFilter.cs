@@ -7,5 +7,8 @@ public sealed class FreeSlotFilter : PlacementFilter
     public override string Name => "free-slot";
 
     /// <inheritdoc />
+    public override FilterRefusal Refusal => new(RejectionReason.NoCapacity, Precedence: 1);
+
+    /// <inheritdoc />
     public override bool Admits(in PlacementContext context, in ReplicaRow replica, in ReplicaPrediction prediction) => replica.FreeSlots > 0;
 }

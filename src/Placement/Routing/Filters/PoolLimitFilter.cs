@@ -7,6 +7,9 @@ public sealed class PoolLimitFilter : PlacementFilter
     public override string Name => "pool-limit";
 
     /// <inheritdoc />
+    public override FilterRefusal Refusal => new(RejectionReason.LimitExhausted, Precedence: 0);
+
+    /// <inheritdoc />
     public override bool Admits(in PlacementContext context, in ReplicaRow replica, in ReplicaPrediction prediction) =>
         !context.Request.ExhaustedPools.Contains(replica.Class);
 }

@@ -10,6 +10,9 @@ public sealed class SpilloverSloFilter : PlacementFilter
     public override string Name => "spillover-slo";
 
     /// <inheritdoc />
+    public override FilterRefusal Refusal => new(RejectionReason.SloUnattainable, Precedence: 2);
+
+    /// <inheritdoc />
     public override bool Admits(in PlacementContext context, in ReplicaRow replica, in ReplicaPrediction prediction) =>
         replica.Class == context.PreferredClass || prediction.MeetsSlo(context);
 }
