@@ -1,3 +1,4 @@
+using ControlPlane.Grains.Idempotency;
 using ControlPlane.Grains.Accelerators.Operations;
 using ControlPlane.Grains.Deployments;
 using ControlPlane.Grains.Nodes;
@@ -11,7 +12,6 @@ namespace ControlPlane.Grains.Accelerators;
 /// </summary>
 public sealed partial class AcceleratorGrain
 {
-    private const int RememberedRequests = 64;
     private DateTimeOffset _releaseAskedAt = DateTimeOffset.MinValue;
 
     // Placements on replicas this accelerator is a secondary of: their slots are reserved on the primary.
@@ -39,12 +39,7 @@ public sealed partial class AcceleratorGrain
         var outcome = Refusal(command) ?? await ActAsync(command);
         if (command.RequestId.Length > 0 && IsRegistered)
         {
-            Record.RecentRequests.Add(new RememberedOperatorRequest(command.RequestId, command.Fingerprint, outcome.Refusal, outcome.Message));
-            if (Record.RecentRequests.Count > RememberedRequests)
-            {
-                Record.RecentRequests.RemoveAt(0);
-            }
-
+            Record.Requests.Remember(command.RequestId, command.Fingerprint, outcome.Refusal, outcome.Message, time.GetUtcNow());
             await record.WriteStateAsync();
         }
 
@@ -119,15 +114,14 @@ public sealed partial class AcceleratorGrain
 
     private AcceleratorOutcome? Remembered(OperatorCommand command)
     {
-        if (command.RequestId.Length == 0 || Record.RecentRequests.Find(r => r.RequestId == command.RequestId) is not { } seen)
+        var seen = Record.Requests.Check<AcceleratorRefusal>(command.RequestId, command.Fingerprint, time.GetUtcNow());
+        return seen.Verdict switch
         {
-            return null;
-        }
-
-        return seen.Fingerprint != command.Fingerprint
-            ? AcceleratorOutcome.Refused(AcceleratorRefusal.RequestIdReused,
-                $"request id '{command.RequestId}' was already used for a different request on '{this.GetPrimaryKeyString()}'; use a new id")
-            : new AcceleratorOutcome(seen.Refusal, seen.Message, IsRegistered ? View() : null);
+            LedgerVerdict.IdReused => AcceleratorOutcome.Refused(AcceleratorRefusal.RequestIdReused,
+                $"request id '{command.RequestId}' was already used for a different request on '{this.GetPrimaryKeyString()}'; use a new id"),
+            LedgerVerdict.Repeat => new AcceleratorOutcome(seen.Outcome, seen.Message, IsRegistered ? View() : null),
+            _ => null,
+        };
     }
 
     private AcceleratorOutcome? Refusal(OperatorCommand command)

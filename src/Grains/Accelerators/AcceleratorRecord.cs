@@ -32,5 +32,5 @@ public sealed class AcceleratorRecord
     [Id(6)] public DrainRecord? Drain { get; set; }
 
     /// <summary>Recent operator request ids and their outcomes, so a retry acts once.</summary>
-    [Id(7)] public List<RememberedOperatorRequest> RecentRequests { get; set; } = [];
+    [Id(8)] public Idempotency.RequestLedger Requests { get; set; } = new();
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using ControlPlane.Grains.Accelerators;
 using ControlPlane.Grains.Fleet;
 using ControlPlane.Grains.FleetIndex;
+using ControlPlane.Grains.Idempotency;
 using ControlPlane.Grains.Nodes;
 using ControlPlane.Grains.Replicas;
 using ControlPlane.Grains.Routing;
@@ -30,7 +31,6 @@ public sealed partial class DeploymentGrain(
     TimeProvider time,
     ILogger<DeploymentGrain> logger) : Grain, IDeploymentGrain
 {
-    private const int RememberedRequests = 64;
     private readonly PlacementOptions _options = options.Value;
     private readonly TimeSpan _commandTimeout = fleetOptions.Value.AgentCommandTimeout;
     private IGrainTimer? _reconcileTimer;
@@ -570,22 +570,19 @@ public sealed partial class DeploymentGrain(
 
     private async Task<DeploymentOutcome> OnceAsync(string requestId, string fingerprint, Func<Task<DeploymentOutcome>> act)
     {
-        if (requestId.Length > 0 && State.RecentRequests.Find(r => r.RequestId == requestId) is { } seen)
+        var seen = State.Requests.Check<DeploymentRefusal>(requestId, fingerprint, time.GetUtcNow());
+        switch (seen.Verdict)
         {
-            return seen.Fingerprint != fingerprint
-                ? Refused(DeploymentRefusal.RequestIdReused, $"request id '{requestId}' was already used for a different request; use a new id")
-                : new DeploymentOutcome(seen.Refusal, seen.Message, State.Definition is null ? null : View());
+            case LedgerVerdict.IdReused:
+                return Refused(DeploymentRefusal.RequestIdReused, $"request id '{requestId}' was already used for a different request; use a new id");
+            case LedgerVerdict.Repeat:
+                return new DeploymentOutcome(seen.Outcome, seen.Message, State.Definition is null ? null : View());
         }
 
         var outcome = await act();
         if (requestId.Length > 0)
         {
-            State.RecentRequests.Add(new RememberedRequest(requestId, fingerprint, outcome.Refusal, outcome.Message));
-            if (State.RecentRequests.Count > RememberedRequests)
-            {
-                State.RecentRequests.RemoveAt(0);
-            }
-
+            State.Requests.Remember(requestId, fingerprint, outcome.Refusal, outcome.Message, time.GetUtcNow());
             await record.WriteStateAsync();
         }
 

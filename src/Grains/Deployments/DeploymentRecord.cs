@@ -26,13 +26,5 @@ public sealed class DeploymentRecord
     [Id(6)] public List<string> PlacementProblems { get; set; } = [];
 
     /// <summary>Recent operator request ids and their outcomes, so a retry acts once.</summary>
-    [Id(7)] public List<RememberedRequest> RecentRequests { get; set; } = [];
+    [Id(8)] public Idempotency.RequestLedger Requests { get; set; } = new();
 }
-
-/// <summary>One operator request already acted on.</summary>
-[GenerateSerializer, Immutable, Alias("cp.RememberedRequest")]
-public sealed record RememberedRequest(
-    [property: Id(0)] string RequestId,
-    [property: Id(1)] string Fingerprint,
-    [property: Id(2)] DeploymentRefusal Refusal,
-    [property: Id(3)] string Message);
