@@ -43,19 +43,9 @@ for (var i = 0; i < args.Length; i++)
     }
 }
 
-WebApplication app;
-try
+var app = SiloRun.Build(rest.ToArray(), builder =>
 {
-    app = ControlPlaneHost.Build(rest.ToArray(), builder =>
-    {
-        builder.Services.AddSingleton(new SimulatedFleetOptions { Wafers = wafers, GpuNodes = gpuNodes, NamePrefix = "demo" });
-        builder.Services.AddHostedService<DemoFleetService>();
-    });
-}
-catch (InvalidConfigurationException ex)
-{
-    Console.Error.WriteLine($"error: {ex.Message}");
-    return SiloRun.ConfigurationError;
-}
-
-return await SiloRun.RunAsync(app, Console.Error);
+    builder.Services.AddSingleton(new SimulatedFleetOptions { Wafers = wafers, GpuNodes = gpuNodes, NamePrefix = "demo" });
+    builder.Services.AddHostedService<DemoFleetService>();
+}, Console.Error);
+return app is null ? SiloRun.ConfigurationError : await SiloRun.RunAsync(app, Console.Error);

@@ -53,21 +53,16 @@ for (var i = issueToken ? 1 : 0; i < args.Length; i++)
     }
 }
 
-WebApplication app;
-try
+var app = SiloRun.Build(rest.ToArray(), builder =>
 {
-    app = ControlPlaneHost.Build(rest.ToArray(), builder =>
+    if (issueToken)
     {
-        if (issueToken)
-        {
-            // Only the token goes to stdout, so $(... issue-token ...) captures exactly it.
-            builder.Logging.ClearProviders();
-        }
-    });
-}
-catch (InvalidConfigurationException ex)
+        // Only the token goes to stdout, so $(... issue-token ...) captures exactly it.
+        builder.Logging.ClearProviders();
+    }
+}, Console.Error);
+if (app is null)
 {
-    Console.Error.WriteLine($"error: {ex.Message}");
     return SiloRun.ConfigurationError;
 }
 

@@ -7,6 +7,23 @@ public static class SiloRun
     public const int ConfigurationError = 2;
 
     /// <summary>
+    /// Builds the host (<see cref="ControlPlaneHost.Build"/>); null after writing every configuration error to
+    /// <paramref name="stderr"/>, for the caller to exit with <see cref="ConfigurationError"/>.
+    /// </summary>
+    public static WebApplication? Build(string[] args, Action<WebApplicationBuilder>? configure, TextWriter stderr)
+    {
+        try
+        {
+            return ControlPlaneHost.Build(args, configure);
+        }
+        catch (InvalidConfigurationException ex)
+        {
+            stderr.WriteLine($"error: {ex.Message}");
+            return null;
+        }
+    }
+
+    /// <summary>
     /// Starts <paramref name="app"/> and waits for shutdown; returns 0, or <see cref="ConfigurationError"/> after
     /// writing one line per problem to <paramref name="stderr"/> when a port it needs is taken.
     /// </summary>
