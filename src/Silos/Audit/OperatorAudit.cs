@@ -14,8 +14,7 @@ namespace ControlPlane.Silos.Audit;
 public sealed class OperatorAudit(AuditLog log, TimeProvider time, Metrics.ControlPlaneMetrics metrics)
 {
     /// <summary>Runs <paramref name="act"/> and records it; the action's result or error is passed through unchanged.</summary>
-    /// <param name="context">The call, for the caller's identity.</param>
-    /// <param name="action">The action's name in the log, e.g. <c>drain</c>.</param>
+    /// <param name="context">The call, for the caller's identity and the action (named by <see cref="AuditedActions"/>).</param>
     /// <param name="targets">What it acts on.</param>
     /// <param name="reason">The operator's reason.</param>
     /// <param name="parameters">Other arguments worth keeping.</param>
@@ -23,13 +22,15 @@ public sealed class OperatorAudit(AuditLog log, TimeProvider time, Metrics.Contr
     /// <param name="act">The action itself.</param>
     public async Task<T> RecordAsync<T>(
         ServerCallContext context,
-        string action,
         IEnumerable<string> targets,
         string reason,
         IReadOnlyDictionary<string, string> parameters,
         string requestId,
         Func<Task<T>> act)
     {
+        var action = AuditedActions.Of(context.Method)
+            ?? throw new InvalidOperationException($"{context.Method} is not an audited operator action; add it to {nameof(AuditedActions)}");
+
         // Anything but an RpcException reaches the caller as UNAVAILABLE (see TransientFailureInterceptor).
         var result = "UNAVAILABLE";
         var message = "";

@@ -36,23 +36,6 @@ public sealed class RefusedAttemptAudit(AuditLog log, TimeProvider time, Metrics
     /// <summary>The caller recorded for a request whose token could not be checked.</summary>
     public const string Unauthenticated = "(unauthenticated)";
 
-    /// <summary>The audit action of <paramref name="method"/> (a full gRPC method name); null when it is not an operator action.</summary>
-    public static string? ActionOf(string method) => method switch
-    {
-        "/controlplane.v1.FleetService/CordonAccelerators" => "cordon",
-        "/controlplane.v1.FleetService/UncordonAccelerators" => "uncordon",
-        "/controlplane.v1.FleetService/DrainAccelerators" => "drain",
-        "/controlplane.v1.FleetService/ResumeAccelerators" => "resume",
-        "/controlplane.v1.FleetService/DecommissionAccelerators" => "decommission",
-        "/controlplane.v1.FleetService/ReaddAccelerators" => "readd",
-        "/controlplane.v1.FleetService/PingNode" => "nodes.ping",
-        "/controlplane.v1.DeploymentService/CreateDeployment" => "deployments.create",
-        "/controlplane.v1.DeploymentService/UpdateDeployment" => "deployments.update",
-        "/controlplane.v1.DeploymentService/ScaleDeployment" => "deployments.scale",
-        "/controlplane.v1.DeploymentService/DeleteDeployment" => "deployments.delete",
-        _ => null,
-    };
-
     /// <summary>
     /// Records that <paramref name="caller"/> (null when unauthenticated) was refused <paramref name="method"/>
     /// with <paramref name="refusal"/>, unless the rate limit says to leave it out. Does nothing for methods
@@ -60,7 +43,7 @@ public sealed class RefusedAttemptAudit(AuditLog log, TimeProvider time, Metrics
     /// </summary>
     public async Task RecordAsync(string method, CallerIdentity? caller, object? request, RpcException refusal, CancellationToken cancellationToken)
     {
-        if (ActionOf(method) is not { } action)
+        if (AuditedActions.Of(method) is not { } action)
         {
             return;
         }

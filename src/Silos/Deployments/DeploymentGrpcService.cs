@@ -12,23 +12,23 @@ public sealed class DeploymentGrpcService(IGrainFactory grains, Audit.OperatorAu
 
     /// <inheritdoc />
     public override Task<V1.Deployment> CreateDeployment(V1.CreateDeploymentRequest request, ServerCallContext context) =>
-        audit.RecordAsync(context, "deployments.create", [request.Deployment?.Name ?? ""], "", Summary(request.Deployment), request.RequestId,
+        audit.RecordAsync(context, [request.Deployment?.Name ?? ""], "", Summary(request.Deployment), request.RequestId,
             () => CreateAsync(request, context));
 
     /// <inheritdoc />
     public override Task<V1.Deployment> UpdateDeployment(V1.UpdateDeploymentRequest request, ServerCallContext context) =>
-        audit.RecordAsync(context, "deployments.update", [request.Deployment?.Name ?? ""], "", Summary(request.Deployment), request.RequestId,
+        audit.RecordAsync(context, [request.Deployment?.Name ?? ""], "", Summary(request.Deployment), request.RequestId,
             () => UpdateAsync(request, context));
 
     /// <inheritdoc />
     public override Task<V1.Deployment> ScaleDeployment(V1.ScaleDeploymentRequest request, ServerCallContext context) =>
-        audit.RecordAsync(context, "deployments.scale", [request.Name], "",
+        audit.RecordAsync(context, [request.Name], "",
             new Dictionary<string, string> { ["desired_replicas"] = Invariant(request.DesiredReplicas), ["min_replicas"] = Invariant(request.MinReplicas) },
             request.RequestId, () => ScaleAsync(request, context));
 
     /// <inheritdoc />
     public override Task<V1.DeleteDeploymentResponse> DeleteDeployment(V1.DeleteDeploymentRequest request, ServerCallContext context) =>
-        audit.RecordAsync(context, "deployments.delete", [request.Name], "", NoParameters, request.RequestId, () => DeleteAsync(request, context));
+        audit.RecordAsync(context, [request.Name], "", NoParameters, request.RequestId, () => DeleteAsync(request, context));
 
     private async Task<V1.Deployment> CreateAsync(V1.CreateDeploymentRequest request, ServerCallContext context)
     {

@@ -62,7 +62,7 @@ public sealed partial class FleetGrpcService
             parameters["force"] = "true";
         }
 
-        return audit.RecordAsync(context, action.ToString().ToLowerInvariant(), ids, reason, parameters, requestId, async () =>
+        return audit.RecordAsync(context, ids, reason, parameters, requestId, async () =>
         {
             var violations = new FieldViolations();
             violations.Check(ids.Count is >= 1 and <= MaxAcceleratorsPerAction, "accelerator_ids",
