@@ -19,7 +19,12 @@ public sealed class FleetClusterFixture : IAsyncLifetime
     /// <summary>How long a placement holds its slot without Complete: short, so a dead gateway's slots free during a test.</summary>
     public static readonly TimeSpan PlacementLease = TimeSpan.FromSeconds(1);
 
+    private int _prefixes;
+
     public TestCluster Cluster { get; private set; } = null!;
+
+    /// <summary>An id prefix no other test of this cluster gets (<c>t1</c>, <c>t2</c> ...), for everything a test names.</summary>
+    public string NewPrefix() => $"t{Interlocked.Increment(ref _prefixes)}";
 
     public IGrainFactory Grains => Cluster.GrainFactory;
 

@@ -10,8 +10,9 @@ namespace ControlPlane.Grains.Tests;
 
 /// <summary>
 /// A small fleet registered through the node grains and kept alive by a heartbeat loop standing in for
-/// the agents, plus a way to play the agents' "replica loaded" reports. Ids carry a prefix so tests
-/// sharing the cluster never meet.
+/// the agents, plus a way to play the agents' "replica loaded" reports. Every id starts with a prefix the
+/// cluster fixture hands out once, so tests sharing the cluster never meet; tests build their own ids
+/// (sessions, request ids) from <see cref="Prefix"/> too.
 /// </summary>
 internal sealed class FleetUnderTest : IAsyncDisposable
 {
@@ -30,9 +31,10 @@ internal sealed class FleetUnderTest : IAsyncDisposable
 
     public string Prefix { get; }
 
-    public static async Task<FleetUnderTest> StartAsync(IGrainFactory grains, string prefix, int wafers, int gpuNodes)
+    public static async Task<FleetUnderTest> StartAsync(FleetClusterFixture cluster, int wafers, int gpuNodes)
     {
-        var fleet = new FleetUnderTest(grains, prefix);
+        var prefix = cluster.NewPrefix();
+        var fleet = new FleetUnderTest(cluster.Grains, prefix);
         for (var i = 0; i < wafers; i++)
         {
             var node = $"{prefix}-wnode-{i}";

@@ -41,7 +41,7 @@ public class OperatorLifecycleTests(FleetClusterFixture cluster)
     [Fact]
     public async Task An_idle_accelerator_drains_at_once_and_resume_returns_it_to_service()
     {
-        await using var fleet = await FleetUnderTest.StartAsync(Grains, "op1", wafers: 0, gpuNodes: 1);
+        await using var fleet = await FleetUnderTest.StartAsync(cluster, wafers: 0, gpuNodes: 1);
         var id = fleet.AcceleratorIds[0];
 
         var drained = (await DrainAsync(ids: id)).Single();
@@ -58,13 +58,13 @@ public class OperatorLifecycleTests(FleetClusterFixture cluster)
     [Fact]
     public async Task Cordon_stops_new_sessions_but_leaves_the_replica_and_its_work_alone()
     {
-        await using var fleet = await FleetUnderTest.StartAsync(Grains, "op2", wafers: 0, gpuNodes: 1);
+        await using var fleet = await FleetUnderTest.StartAsync(cluster, wafers: 0, gpuNodes: 1);
         var ready = await fleet.DeployReadyAsync(fleet.GpuModel(1), 1);
-        var session = Grains.GetGrain<ISessionGrain>("op2-s");
+        var session = Grains.GetGrain<ISessionGrain>($"{fleet.Prefix}-s");
         var running = (await session.PlaceAsync(Ask(ready.Definition.Name))).Result!;
 
         var cordoned = await Grains.GetGrain<IAcceleratorGrain>(fleet.AcceleratorIds[0]).ApplyAsync(Operators.Command(OperatorAction.Cordon, ""));
-        var refused = await Eventually.Until(async () => (await Grains.GetGrain<ISessionGrain>("op2-new").PlaceAsync(Ask(ready.Definition.Name))).Result!,
+        var refused = await Eventually.Until(async () => (await Grains.GetGrain<ISessionGrain>($"{fleet.Prefix}-new").PlaceAsync(Ask(ready.Definition.Name))).Result!,
             r => !r.Placed, Wait, "new sessions to be refused");
         var completed = await session.CompleteAsync("tenant-a", running.PlacementId, 100, 100);
 
@@ -79,9 +79,9 @@ public class OperatorLifecycleTests(FleetClusterFixture cluster)
     [Fact]
     public async Task A_drain_lets_running_work_finish_and_moves_the_sticky_session_at_its_next_turn()
     {
-        await using var fleet = await FleetUnderTest.StartAsync(Grains, "op3", wafers: 0, gpuNodes: 3);
+        await using var fleet = await FleetUnderTest.StartAsync(cluster, wafers: 0, gpuNodes: 3);
         var ready = await fleet.DeployReadyAsync(fleet.GpuModel(2), 2);
-        var session = Grains.GetGrain<ISessionGrain>("op3-s");
+        var session = Grains.GetGrain<ISessionGrain>($"{fleet.Prefix}-s");
         var running = (await session.PlaceAsync(Ask(ready.Definition.Name))).Result!;
 
         await DrainAsync(ids: running.AcceleratorId);
@@ -107,10 +107,10 @@ public class OperatorLifecycleTests(FleetClusterFixture cluster)
     [Fact]
     public async Task A_drain_waits_for_the_disruption_budget_until_a_replacement_is_ready_and_force_skips_it()
     {
-        await using var fleet = await FleetUnderTest.StartAsync(Grains, "op4", wafers: 0, gpuNodes: 2);
+        await using var fleet = await FleetUnderTest.StartAsync(cluster, wafers: 0, gpuNodes: 2);
         var ready = await fleet.DeployReadyAsync(fleet.GpuModel(1), 1); // min 1, desired 1: no spare
         var deployment = ready.Definition.Name;
-        var session = Grains.GetGrain<ISessionGrain>("op4-s");
+        var session = Grains.GetGrain<ISessionGrain>($"{fleet.Prefix}-s");
         var first = (await session.PlaceAsync(Ask(deployment))).Result!;
         await session.CompleteAsync("tenant-a", first.PlacementId, 10, 10);
 
@@ -119,7 +119,7 @@ public class OperatorLifecycleTests(FleetClusterFixture cluster)
             v => v!.Drain!.WaitingFor.Any(w => w.Contains("disruption budget") && w.Contains("replacement(s) loading")), Wait, "the budget to hold the drain");
         var stays = (await session.PlaceAsync(Ask(deployment))).Result!; // its session still runs there
         await session.CompleteAsync("tenant-a", stays.PlacementId, 10, 10);
-        var newcomer = (await Grains.GetGrain<ISessionGrain>("op4-new").PlaceAsync(Ask(deployment, dryRun: true))).Result!;
+        var newcomer = (await Grains.GetGrain<ISessionGrain>($"{fleet.Prefix}-new").PlaceAsync(Ask(deployment, dryRun: true))).Result!;
 
         Assert.Equal(AcceleratorState.Draining, held!.State);
         Assert.True(Assert.Single(held.Replicas).Held);
@@ -145,9 +145,9 @@ public class OperatorLifecycleTests(FleetClusterFixture cluster)
     [Fact]
     public async Task At_the_deadline_remaining_work_is_cut_over_and_its_session_moves()
     {
-        await using var fleet = await FleetUnderTest.StartAsync(Grains, "op5", wafers: 0, gpuNodes: 2);
+        await using var fleet = await FleetUnderTest.StartAsync(cluster, wafers: 0, gpuNodes: 2);
         var ready = await fleet.DeployReadyAsync(fleet.GpuModel(2), 2);
-        var session = Grains.GetGrain<ISessionGrain>("op5-s");
+        var session = Grains.GetGrain<ISessionGrain>($"{fleet.Prefix}-s");
         var running = (await session.PlaceAsync(Ask(ready.Definition.Name))).Result!;
         using var renewing = new CancellationTokenSource();
         var renewals = Task.Run(async () =>
@@ -175,10 +175,10 @@ public class OperatorLifecycleTests(FleetClusterFixture cluster)
     [Fact]
     public async Task Draining_many_accelerators_at_once_moves_each_session_at_most_once()
     {
-        await using var fleet = await FleetUnderTest.StartAsync(Grains, "op6", wafers: 0, gpuNodes: 4);
+        await using var fleet = await FleetUnderTest.StartAsync(cluster, wafers: 0, gpuNodes: 4);
         var ready = await fleet.DeployReadyAsync(fleet.GpuModel(3), 3);
         var deployment = ready.Definition.Name;
-        var sessions = Enumerable.Range(0, 12).Select(i => Grains.GetGrain<ISessionGrain>($"op6-s{i}")).ToArray();
+        var sessions = Enumerable.Range(0, 12).Select(i => Grains.GetGrain<ISessionGrain>($"{fleet.Prefix}-s{i}")).ToArray();
         var replicasSeen = sessions.Select(_ => new List<string>()).ToArray();
 
         async Task TurnAsync()
@@ -214,13 +214,13 @@ public class OperatorLifecycleTests(FleetClusterFixture cluster)
     [Fact]
     public async Task Retried_requests_act_once_and_concurrent_commands_each_get_a_clear_outcome()
     {
-        await using var fleet = await FleetUnderTest.StartAsync(Grains, "op7", wafers: 0, gpuNodes: 1);
+        await using var fleet = await FleetUnderTest.StartAsync(cluster, wafers: 0, gpuNodes: 1);
         var grain = Grains.GetGrain<IAcceleratorGrain>(fleet.AcceleratorIds[0]);
-        var cordon = Operators.Command(OperatorAction.Cordon, "rack work", requestId: "op7-cordon");
+        var cordon = Operators.Command(OperatorAction.Cordon, "rack work", requestId: $"{fleet.Prefix}-cordon");
 
         var first = await grain.ApplyAsync(cordon);
         var retried = await grain.ApplyAsync(cordon);
-        var reused = await grain.ApplyAsync(Operators.Command(OperatorAction.Resume, "rack work", requestId: "op7-cordon"));
+        var reused = await grain.ApplyAsync(Operators.Command(OperatorAction.Resume, "rack work", requestId: $"{fleet.Prefix}-cordon"));
         var concurrent = await Task.WhenAll(
             grain.ApplyAsync(Operators.Command(OperatorAction.Drain, "a")),
             grain.ApplyAsync(Operators.Command(OperatorAction.Drain, "b")));
@@ -238,27 +238,27 @@ public class OperatorLifecycleTests(FleetClusterFixture cluster)
     [Fact]
     public async Task A_decommissioned_accelerator_refuses_its_agent_until_an_operator_adds_it_back()
     {
-        await using var fleet = await FleetUnderTest.StartAsync(Grains, "op8", wafers: 0, gpuNodes: 1);
+        await using var fleet = await FleetUnderTest.StartAsync(cluster, wafers: 0, gpuNodes: 1);
         var id = fleet.AcceleratorIds[0];
         var grain = Grains.GetGrain<IAcceleratorGrain>(id);
         await DrainAsync(ids: id);
 
         var decommissioned = await grain.ApplyAsync(Operators.Command(OperatorAction.Decommission, "end of life"));
-        var refused = await grain.RegisterAsync(Registrations.GpuNode(id, "op8-gnode-0", zone: "z0"));
+        var refused = await grain.RegisterAsync(Registrations.GpuNode(id, $"{fleet.Prefix}-gnode-0", zone: "z0"));
         var readded = await grain.ApplyAsync(Operators.Command(OperatorAction.Readd, "refurbished"));
-        var newNode = await grain.RegisterAsync(Registrations.GpuNode(id, "op8-other-node", zone: "z0"));
+        var newNode = await grain.RegisterAsync(Registrations.GpuNode(id, $"{fleet.Prefix}-other-node", zone: "z0"));
 
         Assert.Equal(AcceleratorState.Decommissioned, decommissioned.View!.State);
         Assert.Equal(AcceleratorRefusal.Decommissioned, refused.Refusal);
         Assert.Equal(AcceleratorState.Unregistered, readded.View!.State);
         Assert.True(newNode.Accepted, newNode.Message);
-        Assert.Equal("op8-other-node", newNode.View!.Registration.NodeId);
+        Assert.Equal($"{fleet.Prefix}-other-node", newNode.View!.Registration.NodeId);
     }
 
     [Fact]
     public async Task New_hardware_relieves_an_overloaded_deployment()
     {
-        await using var fleet = await FleetUnderTest.StartAsync(Grains, "op9", wafers: 0, gpuNodes: 1);
+        await using var fleet = await FleetUnderTest.StartAsync(cluster, wafers: 0, gpuNodes: 1);
         // A 300B FP8 model takes a whole 8-GPU node, so a second replica needs a second node.
         var definition = fleet.GpuModel(1) with { Parameters = 300_000_000_000, Precision = Placement.Models.ModelPrecision.Fp8, MaxReplicas = 2 };
         var ready = await fleet.DeployReadyAsync(definition, 1);
@@ -281,7 +281,7 @@ public class OperatorLifecycleTests(FleetClusterFixture cluster)
         var added = await fleet.AddGpuNodeAsync(1);
         await Eventually.Until(deployment.GetAsync, v => v!.Replicas.Any(r => r.AcceleratorIds[0] == added), Wait, "a replica on the new node");
         await fleet.ReportLoadedAsync(definition.Name);
-        var extra = await Eventually.Until(async () => (await Grains.GetGrain<ISessionGrain>("op9-extra").PlaceAsync(Ask(definition.Name))).Result!,
+        var extra = await Eventually.Until(async () => (await Grains.GetGrain<ISessionGrain>($"{fleet.Prefix}-extra").PlaceAsync(Ask(definition.Name))).Result!,
             r => r.Placed, Wait, "a placement on the new replica");
         foreach (var placementId in held)
         {
@@ -295,7 +295,7 @@ public class OperatorLifecycleTests(FleetClusterFixture cluster)
     [Fact]
     public async Task An_interactive_deployment_scales_out_when_the_streams_that_keep_its_slo_are_in_use_not_its_kv_slots()
     {
-        await using var fleet = await FleetUnderTest.StartAsync(Grains, "op12", wafers: 0, gpuNodes: 2);
+        await using var fleet = await FleetUnderTest.StartAsync(cluster, wafers: 0, gpuNodes: 2);
         var definition = fleet.FastCoder(1, HardwareClass.Gpu) with { ContextWindowTokens = 4_096, MaxReplicas = 2 };
         var ready = await fleet.DeployReadyAsync(definition, 1);
         var replica = ready.Replicas.Single();
@@ -328,10 +328,10 @@ public class OperatorLifecycleTests(FleetClusterFixture cluster)
     [Fact]
     public async Task Draining_the_second_wafer_of_a_spanning_replica_waits_for_the_work_held_by_its_first()
     {
-        await using var fleet = await FleetUnderTest.StartAsync(Grains, "op10", wafers: 4, gpuNodes: 0);
+        await using var fleet = await FleetUnderTest.StartAsync(cluster, wafers: 4, gpuNodes: 0);
         var ready = await fleet.DeployReadyAsync(fleet.FastCoder(1), 1); // a 32B model spans two wafers
         var replica = ready.Replicas.Single();
-        var session = Grains.GetGrain<ISessionGrain>("op10-s");
+        var session = Grains.GetGrain<ISessionGrain>($"{fleet.Prefix}-s");
         var running = (await session.PlaceAsync(Ask(ready.Definition.Name))).Result!;
         Assert.Equal(replica.AcceleratorIds[0], running.AcceleratorId);
 
@@ -347,15 +347,15 @@ public class OperatorLifecycleTests(FleetClusterFixture cluster)
     [Fact]
     public async Task Scaling_down_retires_a_busy_replica_and_unloads_it_only_when_its_work_is_done()
     {
-        await using var fleet = await FleetUnderTest.StartAsync(Grains, "op11", wafers: 0, gpuNodes: 1);
+        await using var fleet = await FleetUnderTest.StartAsync(cluster, wafers: 0, gpuNodes: 1);
         var ready = await fleet.DeployReadyAsync(fleet.GpuModel(1) with { MinReplicas = 0 }, 1);
         var deployment = Grains.GetGrain<IDeploymentGrain>(ready.Definition.Name);
-        var session = Grains.GetGrain<ISessionGrain>("op11-s");
+        var session = Grains.GetGrain<ISessionGrain>($"{fleet.Prefix}-s");
         var running = (await session.PlaceAsync(Ask(ready.Definition.Name))).Result!;
 
-        await deployment.ScaleAsync(0, 0, "op11-scale");
+        await deployment.ScaleAsync(0, 0, $"{fleet.Prefix}-scale");
         var retiring = await Eventually.Until(deployment.GetAsync, v => v!.Replicas.Single().State == ReplicaState.Retiring, Wait, "the replica to retire");
-        var refused = await Eventually.Until(async () => (await Grains.GetGrain<ISessionGrain>("op11-new").PlaceAsync(Ask(ready.Definition.Name, dryRun: true))).Result!,
+        var refused = await Eventually.Until(async () => (await Grains.GetGrain<ISessionGrain>($"{fleet.Prefix}-new").PlaceAsync(Ask(ready.Definition.Name, dryRun: true))).Result!,
             r => !r.Placed, Wait, "routers to stop placing on the retiring replica");
         await session.RenewAsync("tenant-a", running.PlacementId); // still running, still held
         var completed = await session.CompleteAsync("tenant-a", running.PlacementId, 10, 10);

@@ -22,7 +22,7 @@ public class PlacementGrainTests(FleetClusterFixture cluster)
     [Fact]
     public async Task A_deployment_places_its_replicas_across_zones_and_becomes_ready_when_agents_report_loaded()
     {
-        await using var fleet = await FleetUnderTest.StartAsync(Grains, "dep1", wafers: 4, gpuNodes: 0);
+        await using var fleet = await FleetUnderTest.StartAsync(cluster, wafers: 4, gpuNodes: 0);
         var grain = Grains.GetGrain<IDeploymentGrain>(fleet.FastCoder().Name);
         fleet.Track(fleet.FastCoder().Name);
 
@@ -50,7 +50,7 @@ public class PlacementGrainTests(FleetClusterFixture cluster)
     [Fact]
     public async Task An_unplaceable_deployment_says_why_and_places_when_hardware_arrives()
     {
-        await using var fleet = await FleetUnderTest.StartAsync(Grains, "dep2", wafers: 1, gpuNodes: 0);
+        await using var fleet = await FleetUnderTest.StartAsync(cluster, wafers: 1, gpuNodes: 0);
         var grain = Grains.GetGrain<IDeploymentGrain>(fleet.FastCoder().Name);
         fleet.Track(fleet.FastCoder().Name);
 
@@ -64,7 +64,7 @@ public class PlacementGrainTests(FleetClusterFixture cluster)
     [Fact]
     public async Task Retried_and_conflicting_requests_act_once()
     {
-        await using var fleet = await FleetUnderTest.StartAsync(Grains, "dep3", wafers: 4, gpuNodes: 0);
+        await using var fleet = await FleetUnderTest.StartAsync(cluster, wafers: 4, gpuNodes: 0);
         var grain = Grains.GetGrain<IDeploymentGrain>(fleet.FastCoder().Name);
         fleet.Track(fleet.FastCoder().Name);
 
@@ -82,14 +82,14 @@ public class PlacementGrainTests(FleetClusterFixture cluster)
     [Fact]
     public async Task Interactive_turns_land_on_wafers_and_long_jobs_on_gpus_with_a_sticky_session()
     {
-        await using var fleet = await FleetUnderTest.StartAsync(Grains, "pl1", wafers: 4, gpuNodes: 2);
+        await using var fleet = await FleetUnderTest.StartAsync(cluster, wafers: 4, gpuNodes: 2);
         var both = fleet.FastCoder(2, HardwareClass.WaferScale, HardwareClass.Gpu) with { DesiredReplicas = 4 };
         await fleet.DeployReadyAsync(both, 4);
-        var session = Grains.GetGrain<ISessionGrain>("pl1-session");
+        var session = Grains.GetGrain<ISessionGrain>($"{fleet.Prefix}-session");
 
         var turn1 = (await session.PlaceAsync(Ask(both.Name))).Result!;
         var turn2 = (await session.PlaceAsync(Ask(both.Name))).Result!;
-        var longJob = (await Grains.GetGrain<ISessionGrain>("pl1-agent").PlaceAsync(Ask(both.Name, effort: ReasoningEffort.XHigh))).Result!;
+        var longJob = (await Grains.GetGrain<ISessionGrain>($"{fleet.Prefix}-agent").PlaceAsync(Ask(both.Name, effort: ReasoningEffort.XHigh))).Result!;
 
         Assert.True(turn1.Placed, turn1.Message);
         Assert.Equal(HardwareClass.WaferScale, turn1.HardwareClass);
@@ -104,24 +104,24 @@ public class PlacementGrainTests(FleetClusterFixture cluster)
     [Fact]
     public async Task An_unentitled_plan_is_refused()
     {
-        await using var fleet = await FleetUnderTest.StartAsync(Grains, "pl2", wafers: 2, gpuNodes: 0);
+        await using var fleet = await FleetUnderTest.StartAsync(cluster, wafers: 2, gpuNodes: 0);
         await fleet.DeployReadyAsync(fleet.FastCoder(1), 1);
 
-        var outcome = await Grains.GetGrain<ISessionGrain>("pl2-s").PlaceAsync(Ask(fleet.FastCoder().Name, plan: "free"));
+        var outcome = await Grains.GetGrain<ISessionGrain>($"{fleet.Prefix}-s").PlaceAsync(Ask(fleet.FastCoder().Name, plan: "free"));
 
         Assert.Equal(RejectionReason.NotEntitled, outcome.Result!.Reason);
-        Assert.Null(await Grains.GetGrain<ISessionGrain>("pl2-s").GetAsync());
+        Assert.Null(await Grains.GetGrain<ISessionGrain>($"{fleet.Prefix}-s").GetAsync());
     }
 
     [Fact]
     public async Task Many_concurrent_placers_never_reserve_more_slots_than_exist()
     {
-        await using var fleet = await FleetUnderTest.StartAsync(Grains, "pl3", wafers: 4, gpuNodes: 0);
+        await using var fleet = await FleetUnderTest.StartAsync(cluster, wafers: 4, gpuNodes: 0);
         var ready = await fleet.DeployReadyAsync(fleet.FastCoder(2), 2);
         var slots = ready.Replicas.Sum(r => r.Slots);
 
         var attempts = await Task.WhenAll(Enumerable.Range(0, slots * 3).Select(i =>
-            Grains.GetGrain<ISessionGrain>($"pl3-s{i}").PlaceAsync(Ask(ready.Definition.Name))));
+            Grains.GetGrain<ISessionGrain>($"{fleet.Prefix}-s{i}").PlaceAsync(Ask(ready.Definition.Name))));
 
         var granted = attempts.Count(a => a.Result!.Placed);
         Assert.Equal(slots, granted);
@@ -136,36 +136,36 @@ public class PlacementGrainTests(FleetClusterFixture cluster)
     [Fact]
     public async Task A_dead_gateways_reservations_expire_and_completion_frees_slots_at_once()
     {
-        await using var fleet = await FleetUnderTest.StartAsync(Grains, "pl4", wafers: 2, gpuNodes: 0);
+        await using var fleet = await FleetUnderTest.StartAsync(cluster, wafers: 2, gpuNodes: 0);
         var ready = await fleet.DeployReadyAsync(fleet.FastCoder(1), 1);
         var replica = ready.Replicas.Single();
         var accelerator = Grains.GetGrain<IAcceleratorGrain>(replica.AcceleratorIds[0]);
         async Task<int> Active() => (await accelerator.GetAsync())!.Replicas.Single().ActiveStreams;
 
-        var completed = (await Grains.GetGrain<ISessionGrain>("pl4-done").PlaceAsync(Ask(ready.Definition.Name))).Result!;
-        var abandoned = (await Grains.GetGrain<ISessionGrain>("pl4-dead").PlaceAsync(Ask(ready.Definition.Name))).Result!;
+        var completed = (await Grains.GetGrain<ISessionGrain>($"{fleet.Prefix}-done").PlaceAsync(Ask(ready.Definition.Name))).Result!;
+        var abandoned = (await Grains.GetGrain<ISessionGrain>($"{fleet.Prefix}-dead").PlaceAsync(Ask(ready.Definition.Name))).Result!;
         Assert.True(completed.Placed && abandoned.Placed);
         Assert.Equal(2, await Active());
 
-        var done = await Grains.GetGrain<ISessionGrain>("pl4-done").CompleteAsync("tenant-a", completed.PlacementId, 1_000, 200);
+        var done = await Grains.GetGrain<ISessionGrain>($"{fleet.Prefix}-done").CompleteAsync("tenant-a", completed.PlacementId, 1_000, 200);
         await Eventually.Until(Active, n => n == 1, Wait, "the completed placement's slot to be released"); // the release is one-way
-        var replay = await Grains.GetGrain<ISessionGrain>("pl4-done").CompleteAsync("tenant-a", completed.PlacementId, 1_000, 200);
+        var replay = await Grains.GetGrain<ISessionGrain>($"{fleet.Prefix}-done").CompleteAsync("tenant-a", completed.PlacementId, 1_000, 200);
 
         Assert.Equal(SessionRefusal.None, done.Refusal);
         Assert.True(replay.AlreadyCompleted);
         Assert.Equal(1_200, replay.WaferTokens); // counted once
         await Eventually.Until(Active, n => n == 0, Wait, "the abandoned placement's lease to expire");
-        var late = await Grains.GetGrain<ISessionGrain>("pl4-dead").RenewAsync("tenant-a", abandoned.PlacementId);
+        var late = await Grains.GetGrain<ISessionGrain>($"{fleet.Prefix}-dead").RenewAsync("tenant-a", abandoned.PlacementId);
         Assert.Null(late);
     }
 
     [Fact]
     public async Task A_renewed_long_job_stays_active_in_a_session_holding_many_placements()
     {
-        await using var fleet = await FleetUnderTest.StartAsync(Grains, "pl11", wafers: 0, gpuNodes: 1);
+        await using var fleet = await FleetUnderTest.StartAsync(cluster, wafers: 0, gpuNodes: 1);
         var ready = await fleet.DeployReadyAsync(fleet.GpuModel(2), 2);
         Assert.True(ready.Replicas.Sum(r => r.Slots) > 70, $"{ready.Replicas.Sum(r => r.Slots)} slots");
-        var session = Grains.GetGrain<ISessionGrain>("pl11-agent");
+        var session = Grains.GetGrain<ISessionGrain>($"{fleet.Prefix}-agent");
         var lease = FleetClusterFixture.PlacementLease;
         var job = (await session.PlaceAsync(Ask(ready.Definition.Name))).Result!;
         var accelerator = Grains.GetGrain<IAcceleratorGrain>(job.AcceleratorId);
@@ -209,30 +209,30 @@ public class PlacementGrainTests(FleetClusterFixture cluster)
     [Fact]
     public async Task Limits_are_counted_in_tokens_per_pool_and_refill()
     {
-        await using var fleet = await FleetUnderTest.StartAsync(Grains, "pl5", wafers: 2, gpuNodes: 1);
+        await using var fleet = await FleetUnderTest.StartAsync(cluster, wafers: 2, gpuNodes: 1);
         // A slow enough SLO that a one-GPU replica (~37 tok/s) may take spilled interactive turns.
         var both = fleet.FastCoder(2, HardwareClass.WaferScale, HardwareClass.Gpu) with { SloMinTokensPerSecond = 20 };
         await fleet.DeployReadyAsync(both, 2);
-        var session = Grains.GetGrain<ISessionGrain>("pl5-s");
+        var session = Grains.GetGrain<ISessionGrain>($"{fleet.Prefix}-s");
 
         // "tiny" allows 6,000 tokens a minute per pool (100/s).
-        var first = (await session.PlaceAsync(Ask(both.Name, tenant: "pl5-t", plan: "tiny"))).Result!;
+        var first = (await session.PlaceAsync(Ask(both.Name, tenant: $"{fleet.Prefix}-t", plan: "tiny"))).Result!;
         Assert.Equal(HardwareClass.WaferScale, first.HardwareClass);
-        await session.CompleteAsync("pl5-t", first.PlacementId, 5_000, 1_500); // 500 tokens into debt on the wafer pool
+        await session.CompleteAsync($"{fleet.Prefix}-t", first.PlacementId, 5_000, 1_500); // 500 tokens into debt on the wafer pool
 
-        var spilled = (await session.PlaceAsync(Ask(both.Name, tenant: "pl5-t", plan: "tiny"))).Result!;
+        var spilled = (await session.PlaceAsync(Ask(both.Name, tenant: $"{fleet.Prefix}-t", plan: "tiny"))).Result!;
         Assert.True(spilled.Placed, spilled.Message);
         Assert.Equal(HardwareClass.Gpu, spilled.HardwareClass); // the GPU pool's allowance is separate
-        await session.CompleteAsync("pl5-t", spilled.PlacementId, 5_000, 1_500);
+        await session.CompleteAsync($"{fleet.Prefix}-t", spilled.PlacementId, 5_000, 1_500);
 
-        var refused = (await session.PlaceAsync(Ask(both.Name, tenant: "pl5-t", plan: "tiny"))).Result!;
+        var refused = (await session.PlaceAsync(Ask(both.Name, tenant: $"{fleet.Prefix}-t", plan: "tiny"))).Result!;
         Assert.Equal(RejectionReason.LimitExhausted, refused.Reason);
         Assert.InRange(refused.RetryAfter, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(6));
 
-        var refilled = await Eventually.Until(async () => (await session.PlaceAsync(Ask(both.Name, tenant: "pl5-t", plan: "tiny"))).Result!,
+        var refilled = await Eventually.Until(async () => (await session.PlaceAsync(Ask(both.Name, tenant: $"{fleet.Prefix}-t", plan: "tiny"))).Result!,
             r => r.Placed, TimeSpan.FromSeconds(15), "the wafer bucket to refill");
         Assert.True(refilled.Placed); // whichever pool refilled first (both were 500 tokens in debt)
-        var status = await Eventually.Until(() => Grains.GetGrain<Tenants.ITenantBudgetGrain>("pl5-t").GetStatusAsync("tiny"),
+        var status = await Eventually.Until(() => Grains.GetGrain<Tenants.ITenantBudgetGrain>($"{fleet.Prefix}-t").GetStatusAsync("tiny"),
             s => s.ExhaustedBits == 0, TimeSpan.FromSeconds(15), "both pools to refill");
         Assert.InRange(status.WaferTokensLeft, 0, 6_000);
         Assert.InRange(status.GpuTokensLeft, 0, 6_000);
@@ -241,9 +241,9 @@ public class PlacementGrainTests(FleetClusterFixture cluster)
     [Fact]
     public async Task A_session_belongs_to_one_tenant()
     {
-        await using var fleet = await FleetUnderTest.StartAsync(Grains, "pl6", wafers: 2, gpuNodes: 0);
+        await using var fleet = await FleetUnderTest.StartAsync(cluster, wafers: 2, gpuNodes: 0);
         await fleet.DeployReadyAsync(fleet.FastCoder(1), 1);
-        var session = Grains.GetGrain<ISessionGrain>("pl6-s");
+        var session = Grains.GetGrain<ISessionGrain>($"{fleet.Prefix}-s");
         var placed = (await session.PlaceAsync(Ask(fleet.FastCoder().Name))).Result!;
 
         var stolen = await session.PlaceAsync(Ask(fleet.FastCoder().Name, tenant: "someone-else"));
@@ -256,10 +256,10 @@ public class PlacementGrainTests(FleetClusterFixture cluster)
     [Fact]
     public async Task A_session_switches_model_and_keeps_its_identity_and_history()
     {
-        await using var fleet = await FleetUnderTest.StartAsync(Grains, "pl7", wafers: 2, gpuNodes: 1);
+        await using var fleet = await FleetUnderTest.StartAsync(cluster, wafers: 2, gpuNodes: 1);
         await fleet.DeployReadyAsync(fleet.FastCoder(1), 1);
         await fleet.DeployReadyAsync(fleet.GpuModel(1), 1);
-        var session = Grains.GetGrain<ISessionGrain>("pl7-s");
+        var session = Grains.GetGrain<ISessionGrain>($"{fleet.Prefix}-s");
 
         var fast = (await session.PlaceAsync(Ask(fleet.FastCoder().Name))).Result!;
         var deep = (await session.PlaceAsync(Ask(fleet.GpuModel().Name))).Result!;
@@ -275,9 +275,9 @@ public class PlacementGrainTests(FleetClusterFixture cluster)
     [Fact]
     public async Task A_sticky_session_moves_when_its_replica_is_lost_and_the_replica_is_replaced()
     {
-        await using var fleet = await FleetUnderTest.StartAsync(Grains, "pl8", wafers: 6, gpuNodes: 0);
+        await using var fleet = await FleetUnderTest.StartAsync(cluster, wafers: 6, gpuNodes: 0);
         var ready = await fleet.DeployReadyAsync(fleet.FastCoder(2), 2);
-        var session = Grains.GetGrain<ISessionGrain>("pl8-s");
+        var session = Grains.GetGrain<ISessionGrain>($"{fleet.Prefix}-s");
         var first = (await session.PlaceAsync(Ask(ready.Definition.Name))).Result!;
         var lostReplica = ready.Replicas.Single(r => r.ReplicaId == first.ReplicaId);
         await session.CompleteAsync("tenant-a", first.PlacementId, 10, 10);
@@ -297,17 +297,17 @@ public class PlacementGrainTests(FleetClusterFixture cluster)
     [Fact]
     public async Task Long_horizon_jobs_queue_fairly_and_are_placed_when_slots_free()
     {
-        await using var fleet = await FleetUnderTest.StartAsync(Grains, "pl9", wafers: 0, gpuNodes: 1);
+        await using var fleet = await FleetUnderTest.StartAsync(cluster, wafers: 0, gpuNodes: 1);
         var ready = await fleet.DeployReadyAsync(fleet.GpuModel(1), 1);
         var slots = ready.Replicas.Single().Slots;
         var holders = new List<(ISessionGrain Session, string PlacementId)>();
         for (var i = 0; i < slots; i++)
         {
-            var s = Grains.GetGrain<ISessionGrain>($"pl9-hold-{i}");
+            var s = Grains.GetGrain<ISessionGrain>($"{fleet.Prefix}-hold-{i}");
             holders.Add((s, (await s.PlaceAsync(Ask(ready.Definition.Name, tenant: "big"))).Result!.PlacementId));
         }
 
-        var queued = Grains.GetGrain<ISessionGrain>("pl9-waiting").PlaceAsync(Ask(ready.Definition.Name, tenant: "small"));
+        var queued = Grains.GetGrain<ISessionGrain>($"{fleet.Prefix}-waiting").PlaceAsync(Ask(ready.Definition.Name, tenant: "small"));
         await Eventually.Until(() => Grains.GetGrain<IPlacementQueueGrain>(ready.Definition.Name).GetLengthAsync(), n => n == 1, Wait, "the job to queue");
         Assert.False(queued.IsCompleted);
 
@@ -321,24 +321,24 @@ public class PlacementGrainTests(FleetClusterFixture cluster)
     [Fact]
     public async Task A_node_registering_again_must_confirm_its_replicas_before_they_take_work_again()
     {
-        await using var fleet = await FleetUnderTest.StartAsync(Grains, "pl10", wafers: 2, gpuNodes: 0);
+        await using var fleet = await FleetUnderTest.StartAsync(cluster, wafers: 2, gpuNodes: 0);
         var ready = await fleet.DeployReadyAsync(fleet.FastCoder(1), 1);
         var replica = ready.Replicas.Single();
         var deployment = Grains.GetGrain<IDeploymentGrain>(ready.Definition.Name);
 
         // The node of the primary accelerator restarts: it registers again, and may have lost its weights.
-        var node = Grains.GetGrain<Nodes.INodeGrain>("pl10-wnode-0");
-        await node.RegisterAsync([Registrations.Wafer("pl10-wafer-0", "pl10-wnode-0", zone: "z0")], "restarted");
+        var node = Grains.GetGrain<Nodes.INodeGrain>($"{fleet.Prefix}-wnode-0");
+        await node.RegisterAsync([Registrations.Wafer($"{fleet.Prefix}-wafer-0", $"{fleet.Prefix}-wnode-0", zone: "z0")], "restarted");
         await Eventually.Until(deployment.GetAsync, v => v!.Replicas.Single().State == ReplicaState.Loading, Wait, "the replica to wait for confirmation");
         var dryRun = Ask(ready.Definition.Name, dryRun: true);
-        var refused = await Eventually.Until(async () => (await Grains.GetGrain<ISessionGrain>("pl10-s").PlaceAsync(dryRun)).Result!,
+        var refused = await Eventually.Until(async () => (await Grains.GetGrain<ISessionGrain>($"{fleet.Prefix}-s").PlaceAsync(dryRun)).Result!,
             r => !r.Placed, Wait, "routers to stop placing on the unconfirmed replica");
 
         Assert.Equal(RejectionReason.NoReadyReplica, refused.Reason);
 
-        await deployment.ReportReplicaAsync(replica.ReplicaId, "pl10-wafer-0", ReplicaState.Ready, "", replica.Endpoint);
+        await deployment.ReportReplicaAsync(replica.ReplicaId, $"{fleet.Prefix}-wafer-0", ReplicaState.Ready, "", replica.Endpoint);
         var confirmed = await deployment.GetAsync();
-        var placed = await Eventually.Until(async () => (await Grains.GetGrain<ISessionGrain>("pl10-s").PlaceAsync(dryRun)).Result!,
+        var placed = await Eventually.Until(async () => (await Grains.GetGrain<ISessionGrain>($"{fleet.Prefix}-s").PlaceAsync(dryRun)).Result!,
             r => r.Placed, Wait, "the confirmed replica to take work again");
 
         Assert.Equal(ReplicaState.Ready, confirmed!.Replicas.Single().State);

@@ -35,18 +35,18 @@ public class PlacementRoutersTests(FleetClusterFixture cluster)
     [Fact]
     public async Task A_completion_on_this_silo_frees_the_slot_in_its_routers_copy_at_once()
     {
-        await using var fleet = await FleetUnderTest.StartAsync(cluster.Grains, "rr1", wafers: 0, gpuNodes: 1);
+        await using var fleet = await FleetUnderTest.StartAsync(cluster, wafers: 0, gpuNodes: 1);
         var ready = await fleet.DeployReadyAsync(fleet.GpuModel(1), 1);
         var replica = ready.Replicas.Single();
         var routers = Silo.GetRequiredService<PlacementRouters>();
 
-        var placed = await routers.PlaceAsync(new PlacementAsk("rr1-s", "tenant-a", "pro", ready.Definition.Name, ReasoningEffort.Low, 1_000, 0, null, null, 0), "pl-rr1", dryRun: false);
+        var placed = await routers.PlaceAsync(new PlacementAsk($"{fleet.Prefix}-s", "tenant-a", "pro", ready.Definition.Name, ReasoningEffort.Low, 1_000, 0, null, null, 0), $"pl-{fleet.Prefix}", dryRun: false);
         Assert.True(placed.Placed, placed.Message);
         Assert.Equal(1, routers.ActiveStreamsOf(ready.Definition.Name, replica.ReplicaId));
 
         // What SessionGrain.CompleteAsync does besides releasing the slot at the accelerator: the copy
         // counts the slot free now, not when the fleet index next reports the replica's load.
-        await cluster.Grains.GetGrain<IAcceleratorGrain>(placed.AcceleratorId).ReleaseSlotAsync("pl-rr1");
+        await cluster.Grains.GetGrain<IAcceleratorGrain>(placed.AcceleratorId).ReleaseSlotAsync($"pl-{fleet.Prefix}");
         routers.Released(ready.Definition.Name, replica.ReplicaId);
 
         Assert.Equal(0, routers.ActiveStreamsOf(ready.Definition.Name, replica.ReplicaId));
