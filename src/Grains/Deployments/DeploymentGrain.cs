@@ -26,6 +26,7 @@ public sealed partial class DeploymentGrain(
     FleetIndexReader fleet,
     PerformanceModel model,
     HardwareCatalogue catalogue,
+    ReplicaPredictor predictor,
     IOptions<PlacementOptions> options,
     IOptions<FleetOptions> fleetOptions,
     TimeProvider time,
@@ -524,7 +525,7 @@ public sealed partial class DeploymentGrain(
 
     // What the replica's hardware does for the model; null when its SKU left the catalogue.
     private ReplicaPerformance? PerformanceOf(ReplicaRecord replica, ModelShape shape) =>
-        catalogue.TryGet(replica.Sku, out var sku) ? model.Predict(shape, sku, replica.DevicesPerAccelerator * replica.AcceleratorIds.Count) : null;
+        predictor.Predict(shape, replica.Sku, replica.DevicesPerAccelerator, replica.AcceleratorIds.Count);
 
     private static bool IsServing(ReplicaRecord replica, IReadOnlyDictionary<string, AcceleratorView> views) =>
         replica.State is ReplicaState.Loading or ReplicaState.Ready

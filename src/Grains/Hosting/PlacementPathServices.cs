@@ -19,6 +19,7 @@ public static class PlacementPathServices
         services.TryAddSingleton(typeof(StringKeyedGrainFactory<>));
         services.TryAddSingleton<TenantBudgetCache>();
         services.TryAddSingleton<PlacementRouters>();
+        services.TryAddSingleton<ControlPlane.Placement.Performance.ReplicaPredictor>();
         services.TryAddSingleton<TenantChargeBuffer>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<TenantChargeBuffer>());
 

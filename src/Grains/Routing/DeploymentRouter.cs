@@ -28,8 +28,7 @@ internal sealed class DeploymentRouter(
     IGrainFactory grains,
     StringKeyedGrainFactory<IAcceleratorGrain> accelerators,
     FleetIndexReader fleet,
-    PerformanceModel model,
-    HardwareCatalogue catalogue,
+    ReplicaPredictor predictor,
     PlacementOptions options,
     TimeProvider time)
 {
@@ -264,14 +263,13 @@ internal sealed class DeploymentRouter(
         routes.Spec = spec;
         foreach (var replica in live)
         {
-            if (!catalogue.TryGet(replica.Sku, out var sku))
+            if (predictor.Predict(spec.Shape, replica.Sku, replica.DevicesPerAccelerator, replica.AcceleratorIds.Count) is not { } performance)
             {
-                continue;
+                continue; // a SKU the catalogue does not know cannot be predicted or routed to
             }
 
             if (!routes.TryGet(replica.ReplicaId, out var routable))
             {
-                var performance = model.Predict(spec.Shape, sku, replica.DevicesPerAccelerator * replica.AcceleratorIds.Count);
                 routable = new RoutableReplica(replica.ReplicaId, view.Definition.Name, replica.HardwareClass, replica.Pool,
                     replica.AcceleratorIds, performance, replica.Slots, spec.ContextWindowTokens);
                 routes.Upsert(routable);

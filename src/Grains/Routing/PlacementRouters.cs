@@ -16,8 +16,7 @@ public sealed class PlacementRouters(
     IGrainFactory grains,
     StringKeyedGrainFactory<IAcceleratorGrain> accelerators,
     FleetIndexReader fleet,
-    PerformanceModel model,
-    HardwareCatalogue catalogue,
+    ReplicaPredictor predictor,
     IOptions<PlacementOptions> options,
     TimeProvider time)
 {
@@ -30,7 +29,7 @@ public sealed class PlacementRouters(
     public async Task<PlacementResult> PlaceAsync(PlacementAsk ask, string placementId, bool dryRun)
     {
         ArgumentNullException.ThrowIfNull(ask);
-        var router = _routers.GetOrAdd(ask.Deployment, name => new DeploymentRouter(name, grains, accelerators, fleet, model, catalogue, options.Value, time));
+        var router = _routers.GetOrAdd(ask.Deployment, name => new DeploymentRouter(name, grains, accelerators, fleet, predictor, options.Value, time));
         var result = await router.PlaceAsync(ask, placementId, dryRun);
         if (result.Reason == Placement.Routing.RejectionReason.UnknownDeployment && router.KnowsNoDeployment)
         {
