@@ -53,11 +53,7 @@ public sealed class OperatorAudit(AuditLog log, TimeProvider time, Metrics.Contr
         finally
         {
             var caller = context.Caller();
-            // Recorded escaped: a refused request's fields may hold anything, and the log must not act on it.
-            var entry = new AuditEntry("", time.GetUtcNow(), PrintableText.Escape(caller.Subject), caller.Role.ToString().ToLowerInvariant(), action,
-                targets.Take(100).Select(t => PrintableText.Escape(ResourceIds.Shorten(t))).ToArray(), PrintableText.Escape(ResourceIds.Shorten(reason)),
-                parameters.ToDictionary(p => p.Key, p => PrintableText.Escape(p.Value)),
-                PrintableText.Escape(ResourceIds.Shorten(requestId)), result, PrintableText.Escape(message.Length <= 2048 ? message : message[..2048]));
+            var entry = Entry(time.GetUtcNow(), caller.Subject, caller.Role.ToString().ToLowerInvariant(), action, targets, reason, parameters, requestId, result, message);
 
             metrics.OperatorActions.WithLabels(action, result).Inc();
 
@@ -65,6 +61,18 @@ public sealed class OperatorAudit(AuditLog log, TimeProvider time, Metrics.Contr
             await log.AppendAsync(entry, CancellationToken.None);
         }
     }
+
+    /// <summary>
+    /// An audit entry from what a request named: every field escaped (<see cref="PrintableText"/>) and bounded,
+    /// since a refused request's fields may hold anything and the log must not act on it.
+    /// </summary>
+    internal static AuditEntry Entry(
+        DateTimeOffset at, string actor, string role, string action, IEnumerable<string> targets, string reason,
+        IReadOnlyDictionary<string, string> parameters, string requestId, string result, string message) =>
+        new("", at, PrintableText.Escape(actor), role, action,
+            targets.Take(100).Select(t => PrintableText.Escape(ResourceIds.Shorten(t))).ToArray(), PrintableText.Escape(ResourceIds.Shorten(reason)),
+            parameters.ToDictionary(p => p.Key, p => PrintableText.Escape(p.Value)),
+            PrintableText.Escape(ResourceIds.Shorten(requestId)), result, PrintableText.Escape(message.Length <= 2048 ? message : message[..2048]));
 
     /// <summary>The canonical name of a gRPC status code: <c>FAILED_PRECONDITION</c> for <see cref="StatusCode.FailedPrecondition"/>.</summary>
     public static string CodeName(StatusCode code)

@@ -1,5 +1,4 @@
 using ControlPlane.Contracts.Security;
-using ControlPlane.Contracts.Text;
 using ControlPlane.Grains.Audit;
 using ControlPlane.Placement.Limits;
 using ControlPlane.Silos.Validation;
@@ -31,7 +30,7 @@ public sealed class RefusedAttemptAudit(AuditLog log, TimeProvider time, Metrics
 
     private readonly Lock _lock = new();
     private readonly Dictionary<string, (TokenBucket Bucket, long Unrecorded)> _actors = new(StringComparer.Ordinal);
-    private TokenBucket? _all;
+    private readonly TokenBucket _all = new(AllPerMinute, AllPerMinute / 60.0, time.GetUtcNow());
 
     /// <summary>The caller recorded for a request whose token could not be checked.</summary>
     public const string Unauthenticated = "(unauthenticated)";
@@ -50,7 +49,7 @@ public sealed class RefusedAttemptAudit(AuditLog log, TimeProvider time, Metrics
 
         var result = OperatorAudit.CodeName(refusal.StatusCode);
         metrics.RefusedOperatorAttempts.WithLabels(result).Inc();
-        var actor = caller is null ? Unauthenticated : PrintableText.Escape(ResourceIds.Shorten(caller.Subject));
+        var actor = caller is null ? Unauthenticated : ResourceIds.Shorten(caller.Subject);
         if (Admit(actor) is not { } leftOutBefore)
         {
             metrics.RefusedAttemptsNotRecorded.Inc();
@@ -61,10 +60,8 @@ public sealed class RefusedAttemptAudit(AuditLog log, TimeProvider time, Metrics
         var parameters = leftOutBefore > 0
             ? new Dictionary<string, string> { ["refused_attempts_not_recorded_before"] = leftOutBefore.ToString(System.Globalization.CultureInfo.InvariantCulture) }
             : new Dictionary<string, string>();
-        var entry = new AuditEntry("", time.GetUtcNow(), actor, caller is null ? "none" : BearerToken.RoleName(caller.Role), action,
-            targets.Take(100).Select(t => PrintableText.Escape(ResourceIds.Shorten(t))).ToArray(),
-            PrintableText.Escape(ResourceIds.Shorten(reason)), parameters, PrintableText.Escape(ResourceIds.Shorten(requestId)),
-            result, PrintableText.Escape(ResourceIds.Shorten(refusal.Status.Detail)));
+        var entry = OperatorAudit.Entry(time.GetUtcNow(), actor, caller is null ? "none" : BearerToken.RoleName(caller.Role), action,
+            targets, reason, parameters, requestId, result, ResourceIds.Shorten(refusal.Status.Detail));
         await log.AppendAsync(entry, cancellationToken);
     }
 
@@ -74,7 +71,6 @@ public sealed class RefusedAttemptAudit(AuditLog log, TimeProvider time, Metrics
         var now = time.GetUtcNow();
         lock (_lock)
         {
-            _all ??= new TokenBucket(AllPerMinute, AllPerMinute / 60.0, now);
             if (!_actors.TryGetValue(actor, out var state))
             {
                 if (_actors.Count >= MaxTrackedActors)
