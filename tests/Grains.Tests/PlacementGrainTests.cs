@@ -1,3 +1,4 @@
+using ControlPlane.Placement.Replicas;
 using ControlPlane.Grains.Accelerators;
 using ControlPlane.Grains.Deployments;
 using ControlPlane.Grains.Routing;
@@ -59,6 +60,21 @@ public class PlacementGrainTests(FleetClusterFixture cluster)
 
         Assert.Empty(stuck!.Replicas);
         Assert.Contains(stuck.PlacementProblems, p => p.Contains("need 2 free cs3 wafers in one zone"));
+    }
+
+    [Fact]
+    public async Task A_placement_problem_clears_once_the_deployment_no_longer_wants_the_replica_it_could_not_place()
+    {
+        await using var fleet = await FleetUnderTest.StartAsync(cluster, wafers: 1, gpuNodes: 0);
+        var grain = Grains.GetGrain<IDeploymentGrain>(fleet.FastCoder().Name);
+        fleet.Track(fleet.FastCoder().Name);
+        await grain.CreateAsync(fleet.FastCoder(replicas: 1) with { MinReplicas = 0 }, "r1");
+        await Eventually.Until(grain.GetAsync, v => v!.PlacementProblems.Count > 0, Wait, "a placement problem");
+
+        var scaled = await grain.ScaleAsync(0, 0, "r2");
+
+        Assert.Equal(DeploymentRefusal.None, scaled.Refusal);
+        Assert.Empty(scaled.View!.PlacementProblems); // nothing is missing any more, so nothing is stuck
     }
 
     [Fact]

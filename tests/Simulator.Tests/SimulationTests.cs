@@ -118,7 +118,8 @@ public class SimulationTests
         Assert.True(result.Lost > 0, "requests running on the lost GPUs fail");
         Assert.Equal(result.Arrived, result.Completed + result.Refused + result.Lost + result.QueuedAtEnd);
         Assert.Contains(result.Faults, f => f.StartsWith("lose:pool=gpu@60 hit", StringComparison.Ordinal));
-        Assert.True(result.RefusedByReason.GetValueOrDefault("no_ready_replica") > 0, "long-horizon work has nowhere to go once every GPU is gone");
+        Assert.True(result.RefusedByReason.GetValueOrDefault("no_replicas") > 0,
+            "long-horizon work has nowhere to go once every GPU is gone: the lost replicas are removed and none can be placed again");
         Assert.True(result.Interactive.SloAttainment > 0.9, "interactive work goes on on the wafers");
     }
 

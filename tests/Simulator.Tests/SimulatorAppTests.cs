@@ -101,7 +101,9 @@ public sealed class SimulatorAppTests : IDisposable
 
         Assert.True(code == 0, stderr);
         Assert.Contains("refused, by reason:", stdout);
-        Assert.Contains("no_ready_replica 3", stdout); // every job's first turn finds the GPU pool gone, and the job stops
+        // Every job's first turn finds the GPU pool's replicas removed (their hardware is lost, as the deployment
+        // grain removes them) and none placed again, and the job stops.
+        Assert.Contains("no_replicas 3", stdout);
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "out", "results.json")));
         Assert.StartsWith("lose:pool=gpu@0 hit 5 replica(s)", json.RootElement.GetProperty("results")[0].GetProperty("faults")[0].GetString());
     }

@@ -1,5 +1,6 @@
 using ControlPlane.Grains.Accelerators.Operations;
 using ControlPlane.Grains.Replicas;
+using ControlPlane.Placement.Replicas;
 
 namespace ControlPlane.Grains.Accelerators;
 
@@ -29,6 +30,16 @@ public sealed record AcceleratorView(
 
     /// <summary>Whether new work and new replicas may land here.</summary>
     public bool Schedulable => State == AcceleratorState.Active;
+
+    /// <summary>What its state means for the replicas on it, as reconciling sees it.</summary>
+    public AcceleratorCondition Condition => new(
+        State switch
+        {
+            AcceleratorState.Active => AcceleratorStanding.Schedulable,
+            AcceleratorState.Lost or AcceleratorState.Drained or AcceleratorState.Decommissioned => AcceleratorStanding.Gone,
+            _ => AcceleratorStanding.Unschedulable,
+        },
+        State.ToString());
 
     /// <summary>
     /// Whether <paramref name="replicaId"/> still takes turns here: the accelerator is active, or draining with

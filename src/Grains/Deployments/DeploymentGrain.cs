@@ -35,18 +35,20 @@ public sealed partial class DeploymentGrain(
     private readonly PlacementOptions _options = options.Value;
     private readonly TimeSpan _commandTimeout = fleetOptions.Value.AgentCommandTimeout;
     private IGrainTimer? _reconcileTimer;
-
-    // When each replica's load command last went out; a replica still loading is asked again after a
-    // command timeout (the node may not have had a stream open, or may have restarted).
-    private readonly Dictionary<string, DateTimeOffset> _loadSentAt = new(StringComparer.Ordinal);
-
-    // Replicas this deployment let draining accelerators take out of service. Kept here (not read back from
-    // the fleet index, which lags) so two drains asking at once cannot both take the last spare replica.
-    private readonly HashSet<string> _disrupted = new(StringComparer.Ordinal);
+    private DeploymentReconciler? _reconciler;
+    private ReplicaCommands? _commands;
+    private DisruptionBudget? _budget;
 
     private DeploymentRecord State => record.State;
 
     private string Name => this.GetPrimaryKeyString();
+
+    private DeploymentReconciler Reconciler => _reconciler ??= new DeploymentReconciler(new ReplicaPlanner(model),
+        new ReconcileSettings(_options.ScaleOutUtilization, _options.ScaleInUtilization, _options.ReplicaLoadTimeout, _options.PlacementLease));
+
+    private ReplicaCommands Commands => _commands ??= new ReplicaCommands(Name, GrainFactory, predictor, _commandTimeout, time, logger);
+
+    private DisruptionBudget Budget => _budget ??= new DisruptionBudget(Name);
 
     /// <inheritdoc />
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -208,107 +210,7 @@ public sealed partial class DeploymentGrain(
         }
 
         // Ask again: an agent that still serves it says so at once; a restarted one loads it.
-        SendLoadAsync(replica, definition).Ignore();
-    }
-
-    /// <inheritdoc />
-    public async Task ReconcileAsync()
-    {
-        if (State.Definition is not { } definition)
-        {
-            return;
-        }
-
-        var views = await ReadFleetAsync();
-        var changed = FailStuckLoads();
-
-        // Replicas whose hardware is gone, lost or drained, or that failed to load, are removed and replaced.
-        foreach (var replica in State.Replicas.ToArray())
-        {
-            if (BrokenBecause(replica, views) is { } reason)
-            {
-                await RemoveReplicaAsync(replica, reason);
-                changed = true;
-            }
-        }
-
-        // Replicas on cordoned or draining hardware take no new sessions, so they do not count: replacements
-        // are placed at once. A draining accelerator gives its replicas up through RequestDisruptionAsync.
-        var serving = State.Replicas.Where(r => IsServing(r, views)).ToList();
-        var spec = definition.ToSpec();
-        var wanted = ReplicaTarget.For(definition.DesiredReplicas, definition.MaxReplicas,
-            serving.Select(r => LoadSample(r, LoadOf(r, views), spec)).ToArray(),
-            _options.ScaleOutUtilization, _options.ScaleInUtilization);
-        if (serving.Count < wanted)
-        {
-            changed |= await AddReplicasAsync(definition, wanted - serving.Count, views, serving);
-        }
-        else if (serving.Count > wanted)
-        {
-            // Scale down: replicas still loading go first, then the least busy, then the newest.
-            var extras = serving
-                .OrderBy(r => r.State == ReplicaState.Loading ? 0 : 1)
-                .ThenBy(r => LoadOf(r, views).ActiveStreams)
-                .ThenByDescending(r => r.CreatedAt)
-                .Take(serving.Count - wanted).ToArray();
-            foreach (var replica in extras)
-            {
-                // Gracefully: it takes no new turns now and is unloaded once its running work is done.
-                replica.State = ReplicaState.Retiring;
-                replica.Message = "scaled down: unloading once its running work is done";
-                replica.RetiringSince = time.GetUtcNow();
-                LogReplicaState(logger, Name, replica.ReplicaId, replica.State, replica.Message);
-            }
-
-            changed = true;
-        }
-
-        foreach (var replica in State.Replicas.Where(r => r.State == ReplicaState.Retiring).ToArray())
-        {
-            if (await RetiredAsync(replica))
-            {
-                await RemoveReplicaAsync(replica, "scaled down");
-                changed = true;
-            }
-        }
-
-        var now = time.GetUtcNow();
-        foreach (var replica in State.Replicas.Where(r => r.State == ReplicaState.Loading))
-        {
-            if (!_loadSentAt.TryGetValue(replica.ReplicaId, out var sentAt) || now - sentAt >= _commandTimeout)
-            {
-                SendLoadAsync(replica, definition).Ignore();
-            }
-        }
-
-        if (changed)
-        {
-            await SaveAsync();
-        }
-    }
-
-    // A replica loading for longer than the load timeout is failed, so this reconcile replaces it: an agent
-    // that never acknowledges the command, or never reports the weights loaded, must not hold it forever.
-    private bool FailStuckLoads()
-    {
-        var now = time.GetUtcNow();
-        var failed = false;
-        foreach (var replica in State.Replicas.Where(r => r.State == ReplicaState.Loading))
-        {
-            var since = replica.LoadingSince ?? replica.CreatedAt;
-            if (now - since < _options.ReplicaLoadTimeout)
-            {
-                continue;
-            }
-
-            replica.State = ReplicaState.Failed;
-            replica.Message = $"not ready {_options.ReplicaLoadTimeout} after loading started" +
-                (replica.LoadProblem.Length > 0 ? $" ({replica.LoadProblem})" : $" ({replica.Message})");
-            LogReplicaState(logger, Name, replica.ReplicaId, replica.State, replica.Message);
-            failed = true;
-        }
-
-        return failed;
+        Commands.LoadAsync(replica, definition).Ignore();
     }
 
     /// <inheritdoc />
@@ -323,244 +225,17 @@ public sealed partial class DeploymentGrain(
 
         // Only this deployment's hardware: a held replica asks every lease tick, and the fleet may be large.
         var views = await fleet.GetManyAsync(State.Replicas.SelectMany(r => r.AcceleratorIds), CancellationToken.None);
-        _disrupted.RemoveWhere(id => State.Replicas.Find(r => r.ReplicaId == id) is not { } r
-            || r.AcceleratorIds.All(a => views.TryGetValue(a, out var v) && v.State == AcceleratorState.Active));
-        var left = State.Replicas.Count(r => r != replica && r.State == ReplicaState.Ready && !_disrupted.Contains(r.ReplicaId) && TakesTurns(r, views));
-        if (force || left >= definition.MinReplicas || _disrupted.Contains(replicaId))
+        var answer = Budget.Decide(replica, force, definition.MinReplicas, State.Replicas, views, State.PlacementProblems.FirstOrDefault());
+        if (answer.Granted)
         {
-            _disrupted.Add(replicaId);
-            LogDisruptionGranted(logger, Name, replicaId, acceleratorId, left, definition.MinReplicas, force);
+            LogDisruptionGranted(logger, Name, replicaId, acceleratorId, answer.ReadyLeft, definition.MinReplicas, force);
             accelerator.ReleaseReplicaAsync(replicaId).Ignore();
-            return;
-        }
-
-        var loading = State.Replicas.Count(r => r.State == ReplicaState.Loading && IsServing(r, views));
-        accelerator.HoldReplicaAsync(replicaId,
-            $"deployment {Name} keeps at least {definition.MinReplicas} ready replica(s) (its disruption budget); {left} would be left, " +
-            (loading > 0 ? $"{loading} replacement(s) loading" : "no replacement placed yet: " + (State.PlacementProblems.FirstOrDefault() ?? "waiting for the next reconcile"))).Ignore();
-    }
-
-    private async Task<bool> AddReplicasAsync(DeploymentDefinition definition, int count, IReadOnlyDictionary<string, AcceleratorView> views, List<ReplicaRecord> serving)
-    {
-        var spec = definition.ToSpec();
-        var capacities = views.Values
-            .Where(v => catalogue.TryGet(v.Registration.Sku, out _))
-            .Select(v => new AcceleratorCapacity(
-                v.AcceleratorId,
-                Sku(v),
-                $"{v.Registration.Location.Region}/{v.Registration.Location.Zone}",
-                $"{v.Registration.Location.Region}/{v.Registration.Location.Zone}/{v.Registration.Location.Rack}",
-                v.Devices,
-                v.FreeDevices,
-                v.Schedulable))
-            .ToArray();
-        var existing = serving.Select(r => new ExistingReplica(r.Zone, r.Racks, r.AcceleratorIds)).ToArray();
-        var plan = new ReplicaPlanner(model).Plan(spec, count, capacities, existing);
-
-        var problems = plan.Unplaced > 0
-            ? [$"{plan.Unplaced} of {count} missing replica(s) cannot be placed", .. plan.Reasons]
-            : new List<string>();
-        var changed = !problems.SequenceEqual(State.PlacementProblems);
-        foreach (var assignment in plan.Assignments)
-        {
-            var replica = new ReplicaRecord
-            {
-                ReplicaId = $"{Name}-{State.NextReplica++}",
-                AcceleratorIds = assignment.AcceleratorIds.ToList(),
-                NodeIds = assignment.AcceleratorIds.Select(id => views[id].Registration.NodeId).ToList(),
-                Racks = assignment.AcceleratorIds.Select(id => views[id].Registration.Location.Rack).ToList(),
-                Sku = assignment.Sku.Name,
-                HardwareClass = assignment.Sku.Class,
-                DevicesPerAccelerator = assignment.DevicesPerAccelerator,
-                Slots = assignment.StreamSlots,
-                Zone = assignment.Zone,
-                Pool = views[assignment.AcceleratorIds[0]].Registration.Pool,
-                State = ReplicaState.Loading,
-                Message = "loading weights",
-                CreatedAt = time.GetUtcNow(),
-                LoadingSince = time.GetUtcNow(),
-            };
-
-            if (await HoldDevicesAsync(replica) is { } refusal)
-            {
-                problems.Add(refusal);
-                continue;
-            }
-
-            State.Replicas.Add(replica);
-            changed = true;
-            LogReplicaPlaced(logger, Name, replica.ReplicaId, string.Join(",", replica.AcceleratorIds), replica.Sku);
-
-            // Not awaited: the agent reports progress through its stream, and that report must be able to
-            // reach this grain while the acknowledgement is still on its way.
-            SendLoadAsync(replica, definition).Ignore();
-        }
-
-        State.PlacementProblems = problems;
-        return changed;
-    }
-
-    private async Task<string?> HoldDevicesAsync(ReplicaRecord replica)
-    {
-        var held = new List<string>();
-        for (var i = 0; i < replica.AcceleratorIds.Count; i++)
-        {
-            var id = replica.AcceleratorIds[i];
-            var refusal = await GrainFactory.GetGrain<IAcceleratorGrain>(id)
-                .HostReplicaAsync(new HostedReplica(replica.ReplicaId, Name, replica.DevicesPerAccelerator, replica.Slots, IsPrimary: i == 0, replica.AcceleratorIds[0]));
-            if (refusal != HostingRefusal.None)
-            {
-                // All or nothing: give back what this replica already took.
-                await Task.WhenAll(held.Select(h => GrainFactory.GetGrain<IAcceleratorGrain>(h).UnhostReplicaAsync(replica.ReplicaId)));
-                return $"accelerator '{id}' refused replica {replica.ReplicaId} ({refusal}); retrying at the next reconcile";
-            }
-
-            held.Add(id);
-        }
-
-        return null;
-    }
-
-    private async Task SendLoadAsync(ReplicaRecord replica, DeploymentDefinition definition)
-    {
-        _loadSentAt[replica.ReplicaId] = time.GetUtcNow();
-        await Task.Yield(); // let the reconcile turn finish first
-        var shape = definition.ToSpec().Shape;
-        var performance = PerformanceOf(replica, shape) ?? default;
-        var outcomes = await Task.WhenAll(ByNode(replica).Select(async group =>
-        {
-            var command = new NodeCommand($"load-{replica.ReplicaId}-{Guid.NewGuid():N}", NodeCommandKind.LoadReplica, time.GetUtcNow(), "", null,
-                new ReplicaCommand(replica.ReplicaId, Name, definition.Model, shape.WeightsBytes, group.AcceleratorIds, replica.Slots,
-                    performance.SingleStreamTokensPerSecond, performance.BatchSlowdown, performance.PrefillTokensPerSecond,
-                    TimeSpan.FromSeconds(performance.FirstTokenOverheadSeconds)));
-            return (group.NodeId, Outcome: await GrainFactory.GetGrain<INodeGrain>(group.NodeId).SendCommandAsync(command, _commandTimeout));
-        }));
-
-        var failed = outcomes.Where(o => !o.Outcome.Success).ToArray();
-        if (failed.Length > 0)
-        {
-            replica.Message = $"load command not acknowledged by node {failed[0].NodeId}: {failed[0].Outcome.Message}";
-            replica.LoadProblem = replica.State == ReplicaState.Loading ? replica.Message : "";
-            LogReplicaState(logger, Name, replica.ReplicaId, replica.State, replica.Message);
         }
         else
         {
-            replica.LoadProblem = "";
+            accelerator.HoldReplicaAsync(replicaId, answer.HoldReason).Ignore();
         }
     }
-
-    private async Task RemoveReplicaAsync(ReplicaRecord replica, string reason)
-    {
-        replica.State = ReplicaState.Unloading;
-        _loadSentAt.Remove(replica.ReplicaId);
-        LogReplicaRemoved(logger, Name, replica.ReplicaId, reason);
-
-        // Fire and forget, like loads: an agent that is down unloads nothing anyway, and its devices are
-        // freed here regardless (a returning agent is told again if it still serves the replica).
-        foreach (var group in ByNode(replica))
-        {
-            GrainFactory.GetGrain<INodeGrain>(group.NodeId).SendCommandAsync(
-                new NodeCommand($"unload-{replica.ReplicaId}-{Guid.NewGuid():N}", NodeCommandKind.UnloadReplica, time.GetUtcNow(), "", null,
-                    new ReplicaCommand(replica.ReplicaId, Name, "", 0, group.AcceleratorIds, 0, 0, 0)),
-                _commandTimeout).Ignore();
-        }
-
-        await Task.WhenAll(replica.AcceleratorIds.Select(id => GrainFactory.GetGrain<IAcceleratorGrain>(id).UnhostReplicaAsync(replica.ReplicaId)));
-        State.Replicas.Remove(replica);
-    }
-
-    private static IEnumerable<(string NodeId, IReadOnlyList<string> AcceleratorIds)> ByNode(ReplicaRecord replica) =>
-        replica.NodeIds.Zip(replica.AcceleratorIds)
-            .GroupBy(p => p.First, p => p.Second)
-            .Select(g => (g.Key, (IReadOnlyList<string>)g.ToArray()));
-
-    private static string? BrokenBecause(ReplicaRecord replica, IReadOnlyDictionary<string, AcceleratorView> views)
-    {
-        if (replica.State == ReplicaState.Failed)
-        {
-            return replica.Message;
-        }
-
-        foreach (var id in replica.AcceleratorIds)
-        {
-            if (!views.TryGetValue(id, out var view))
-            {
-                return $"accelerator '{id}' is no longer in the fleet";
-            }
-
-            if (view.State is AcceleratorState.Lost or AcceleratorState.Decommissioned or AcceleratorState.Drained)
-            {
-                return $"accelerator '{id}' is {view.State}";
-            }
-        }
-
-        return null;
-    }
-
-    // A retiring replica goes when no placement holds a slot on it any more, or when every placement that
-    // could still hold one has outlived its lease.
-    private async Task<bool> RetiredAsync(ReplicaRecord replica)
-    {
-        if (replica.RetiringSince is { } since && time.GetUtcNow() - since >= _options.PlacementLease)
-        {
-            return true;
-        }
-
-        return await GrainFactory.GetGrain<IAcceleratorGrain>(replica.AcceleratorIds[0]).ReservedSlotsOfAsync(replica.ReplicaId) == 0;
-    }
-
-    // Ready replicas that still take turns: on active accelerators, or held on draining ones.
-    private static bool TakesTurns(ReplicaRecord replica, IReadOnlyDictionary<string, AcceleratorView> views) =>
-        replica.AcceleratorIds.All(id => views.TryGetValue(id, out var view) && view.TakesTurnsOf(replica.ReplicaId));
-
-    private static ReplicaLoad LoadOf(ReplicaRecord replica, IReadOnlyDictionary<string, AcceleratorView> views) =>
-        views.TryGetValue(replica.AcceleratorIds[0], out var view) && view.Replicas.FirstOrDefault(l => l.ReplicaId == replica.ReplicaId) is { } load
-            ? load
-            : new ReplicaLoad(replica.ReplicaId, "", 0, replica.Slots, 0, true);
-
-    private ReplicaLoadSample LoadSample(ReplicaRecord replica, ReplicaLoad load, DeploymentSpec spec) =>
-        PerformanceOf(replica, spec.Shape) is { } performance
-            ? ReplicaTarget.SampleOf(spec, performance, load.ActiveStreams, load.Slots)
-            : new ReplicaLoadSample(load.ActiveStreams, load.Slots);
-
-    // What the replica's hardware does for the model; null when its SKU left the catalogue.
-    private ReplicaPerformance? PerformanceOf(ReplicaRecord replica, ModelShape shape) =>
-        predictor.Predict(shape, replica.Sku, replica.DevicesPerAccelerator, replica.AcceleratorIds.Count);
-
-    private static bool IsServing(ReplicaRecord replica, IReadOnlyDictionary<string, AcceleratorView> views) =>
-        replica.State is ReplicaState.Loading or ReplicaState.Ready
-        && replica.AcceleratorIds.All(id => views.TryGetValue(id, out var view) && view.Schedulable);
-
-    private async Task<IReadOnlyDictionary<string, AcceleratorView>> ReadFleetAsync()
-    {
-        var views = new Dictionary<string, AcceleratorView>(StringComparer.Ordinal);
-        string? after = null;
-        while (true)
-        {
-            var page = await fleet.QueryAsync(new AcceleratorQuery(null, null, null, null, after, 5_000), CancellationToken.None);
-            foreach (var view in page.Accelerators)
-            {
-                views[view.AcceleratorId] = view;
-            }
-
-            if (!page.HasMore || page.Accelerators.Count == 0)
-            {
-                return views;
-            }
-
-            after = page.Accelerators[^1].AcceleratorId;
-        }
-    }
-
-    private HardwareSku Sku(AcceleratorView view) => catalogue.TryGet(view.Registration.Sku, out var sku) ? sku : throw new InvalidOperationException(view.Registration.Sku);
-
-    private void StartReconciling() =>
-        _reconcileTimer ??= this.RegisterGrainTimer(_ => ReconcileAsync(), new GrainTimerCreationOptions
-        {
-            DueTime = _options.ReconcileInterval,
-            Period = _options.ReconcileInterval,
-            KeepAlive = true, // a deployment keeps its replicas in shape whether or not anyone calls it
-        });
 
     private async Task SaveAsync()
     {

@@ -1,3 +1,5 @@
+using ControlPlane.Placement.Replicas;
+
 namespace ControlPlane.Grains.Deployments;
 
 /// <summary>A deployment's spec and replicas at one moment; what show/list and the routers read.</summary>

@@ -1,3 +1,4 @@
+using ControlPlane.Placement.Replicas;
 using Orleans.Concurrency;
 
 namespace ControlPlane.Grains.Deployments;

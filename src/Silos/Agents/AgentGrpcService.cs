@@ -1,3 +1,4 @@
+using ControlPlane.Placement.Replicas;
 using ControlPlane.Contracts.Security;
 using ControlPlane.Grains.Accelerators;
 using ControlPlane.Grains.Deployments;

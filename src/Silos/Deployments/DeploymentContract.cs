@@ -1,3 +1,4 @@
+using ControlPlane.Placement.Replicas;
 using ControlPlane.Grains.Deployments;
 using ControlPlane.Placement.Deployments;
 using ControlPlane.Placement.Hardware;

@@ -59,6 +59,10 @@ internal sealed record SimulationOptions
 /// </summary>
 internal sealed class FleetSimulation
 {
+    private static readonly AcceleratorCondition Serving = new(AcceleratorStanding.Schedulable, "Active");
+    private static readonly AcceleratorCondition Draining = new(AcceleratorStanding.Unschedulable, "Draining");
+    private static readonly AcceleratorCondition Lost = new(AcceleratorStanding.Gone, "Lost");
+
     private readonly SimFleet _fleet;
     private readonly IRoutingPolicy _policy;
     private readonly SimulationOptions _options;
@@ -70,14 +74,15 @@ internal sealed class FleetSimulation
     private readonly Dictionary<string, (AgenticJob Job, int Turn)> _jobs = new(StringComparer.Ordinal);
     private readonly RunRecorder _recorder;
     private readonly Dictionary<string, string> _poolOf;
+    private readonly Dictionary<string, string> _rackOf;
 
-    // The reconcile loop: devices free on each accelerator, accelerators a fault took away, replicas
+    // The reconcile loop: devices free on each accelerator, what faults did to accelerators, replicas
     // numbered per deployment for their ids.
     private readonly Dictionary<string, int> _freeDevices;
-    private readonly HashSet<string> _downAccelerators = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, AcceleratorCondition> _hardware;
     private readonly Dictionary<string, int> _replicaNumbers = new(StringComparer.Ordinal);
     private readonly List<DeploymentSpec> _reconciled;
-    private readonly ReplicaPlanner _planner;
+    private readonly DeploymentReconciler _reconciler;
     private int _arrivalsLeft;
     private int _turnsAhead;
     private long _replicasCreated;
@@ -99,9 +104,14 @@ internal sealed class FleetSimulation
         }
 
         _poolOf = fleet.Accelerators.ToDictionary(a => a.Id, a => a.Pool, StringComparer.Ordinal);
+        _rackOf = fleet.Accelerators.ToDictionary(a => a.Id, a => a.Rack, StringComparer.Ordinal);
         _freeDevices = fleet.Accelerators.ToDictionary(a => a.Id, SimFleet.DevicesOf, StringComparer.Ordinal);
+        _hardware = fleet.Accelerators.ToDictionary(a => a.Id, _ => Serving, StringComparer.Ordinal);
         _reconciled = fleet.Deployments.Where(d => d.DesiredReplicas > 0).ToList();
-        _planner = new ReplicaPlanner(fleet.Model);
+
+        // Simulated loads never stall and requests never outlive a lease: neither timeout applies.
+        _reconciler = new DeploymentReconciler(new ReplicaPlanner(fleet.Model),
+            new ReconcileSettings(options.ScaleOutUtilization, options.ScaleInUtilization, TimeSpan.MaxValue, TimeSpan.MaxValue));
         foreach (var replica in fleet.Replicas)
         {
             Register(fleet.Deployments.First(d => d.Name == replica.Deployment), replica.ReplicaId, replica.Assignment, replica.Performance, ready: true);
@@ -363,29 +373,29 @@ internal sealed class FleetSimulation
         _recorder.Refused(pending.Request, RejectionReason.NoCapacity, _now, timedOut: true);
     }
 
-    // The control plane's reconcile loop, for every deployment: the same target count (ReplicaTarget,
-    // SLO-speed load samples; the desired count for a deployment that does not scale on load), the same
-    // planner on the hardware left free, so replicas lost or drained are replaced, a load time before a
-    // new replica serves, and graceful retirement when the load falls.
+    // The control plane's reconcile loop, for every deployment: the same DeploymentReconciler the deployment
+    // grain applies, on the hardware left free, so replicas lost are replaced where there is room, a load
+    // time before a new replica serves, and graceful retirement when the load falls.
     private void Reconcile()
     {
+        var now = DateTimeOffset.UnixEpoch.AddSeconds(_now);
         foreach (var spec in _reconciled)
         {
-            var serving = _replicas.Values.Where(r => r.Routable.Deployment == spec.Name && r.Routable.Schedulable && !r.Retiring).ToList();
-            var samples = serving.Select(r => ReplicaTarget.SampleOf(spec, r.Routable.Performance, r.Routable.Ready ? r.Routable.ActiveStreams : 0, r.Routable.Slots)).ToArray();
-            var wanted = ReplicaTarget.For(spec.DesiredReplicas, spec.MaxReplicas, samples, _options.ScaleOutUtilization, _options.ScaleInUtilization);
-            if (wanted > serving.Count)
+            var replicas = _replicas.Values.Where(r => r.Routable.Deployment == spec.Name).Select(Reconciled).ToArray();
+            var plan = _reconciler.Plan(spec, replicas, _hardware, Capacity(), now);
+            foreach (var removed in plan.Remove)
             {
-                AddReplicas(spec, wanted - serving.Count, serving);
+                Unload(_replicas[removed.ReplicaId]);
             }
 
-            // Scale in as the grain does: replicas still loading first, then the least busy, then the newest.
-            foreach (var extra in serving.OrderBy(r => r.Routable.Ready ? 1 : 0).ThenBy(r => r.Routable.ActiveStreams).ThenByDescending(r => r.Created).Take(serving.Count - wanted))
+            AddReplicas(spec, plan.Added);
+            foreach (var retired in plan.Retire)
             {
+                var extra = _replicas[retired.ReplicaId];
                 extra.Retiring = true;
                 extra.Routable.Schedulable = false;
                 _recorder.ReplicaRetired();
-                if (extra.InFlight.Count == 0)
+                if (_reconciler.IsRetired(Reconciled(extra), now))
                 {
                     Unload(extra);
                 }
@@ -400,14 +410,22 @@ internal sealed class FleetSimulation
         }
     }
 
-    private void AddReplicas(DeploymentSpec spec, int count, List<SimReplica> serving)
+    private ReconciledReplica Reconciled(SimReplica replica) => new(
+        replica.Routable.ReplicaId,
+        replica.Retiring ? ReplicaState.Retiring : replica.Routable.Ready ? ReplicaState.Ready : ReplicaState.Loading,
+        new ExistingReplica(replica.Assignment.Zone, replica.Assignment.AcceleratorIds.Select(id => _rackOf[id]).ToArray(), replica.Assignment.AcceleratorIds),
+        replica.Routable.Slots,
+        replica.Routable.ActiveStreams,
+        replica.Routable.Performance,
+        replica.Created);
+
+    private AcceleratorCapacity[] Capacity() => _fleet.Accelerators
+        .Select(a => new AcceleratorCapacity(a.Id, a.Sku, a.Zone, a.Rack, SimFleet.DevicesOf(a), _freeDevices[a.Id], _hardware[a.Id].Standing == AcceleratorStanding.Schedulable))
+        .ToArray();
+
+    private void AddReplicas(DeploymentSpec spec, IReadOnlyList<ReplicaAssignment> assignments)
     {
-        var capacity = _fleet.Accelerators
-            .Select(a => new AcceleratorCapacity(a.Id, a.Sku, a.Zone, a.Rack, SimFleet.DevicesOf(a), _freeDevices[a.Id], !_downAccelerators.Contains(a.Id)))
-            .ToArray();
-        var racks = _fleet.Accelerators.ToDictionary(a => a.Id, a => a.Rack, StringComparer.Ordinal);
-        var existing = serving.Select(r => new ExistingReplica(r.Assignment.Zone, r.Assignment.AcceleratorIds.Select(id => racks[id]).ToArray(), r.Assignment.AcceleratorIds)).ToArray();
-        foreach (var assignment in _planner.Plan(spec, count, capacity, existing).Assignments)
+        foreach (var assignment in assignments)
         {
             var number = _replicaNumbers.GetValueOrDefault(spec.Name);
             _replicaNumbers[spec.Name] = number + 1;
@@ -447,7 +465,15 @@ internal sealed class FleetSimulation
 
     private void Inject(FaultSpec fault)
     {
-        _downAccelerators.UnionWith(_poolOf.Keys.Where(id => fault.Matches(id, _poolOf[id])));
+        var condition = fault.Kind == FaultKind.Lose ? Lost : Draining;
+        foreach (var id in _poolOf.Keys.Where(id => fault.Matches(id, _poolOf[id])))
+        {
+            if (_hardware[id].Standing != AcceleratorStanding.Gone)
+            {
+                _hardware[id] = condition;
+            }
+        }
+
         var hit = _replicas.Values.Where(r => r.Routable.AcceleratorIds.Any(id => fault.Matches(id, _poolOf[id]))).ToArray();
         foreach (var replica in hit)
         {
