@@ -13,9 +13,13 @@ namespace ControlPlane.Grains.Accelerators;
 public sealed partial class AcceleratorGrain
 {
     private DateTimeOffset _releaseAskedAt = DateTimeOffset.MinValue;
+    private DrainProcess? _drainProcess;
 
-    // Placements on replicas this accelerator is a secondary of: their slots are reserved on the primary.
+    // Placements on replicas this accelerator is a secondary of (their slots are reserved on the primary),
+    // as last counted.
     private int _workElsewhere;
+
+    private DrainProcess Drains => _drainProcess ??= new DrainProcess(_options.DrainStartGrace, _options.LeaseCheckInterval);
 
     /// <inheritdoc />
     public Task<AcceleratorOutcome> CheckAsync(OperatorCommand command)
@@ -77,12 +81,11 @@ public sealed partial class AcceleratorGrain
     public async Task ReleaseReplicaAsync(string replicaId)
     {
         if (Record.Lifecycle.State != AcceleratorState.Draining || Record.Drain is not { } drain
-            || !Record.Hosted.ContainsKey(replicaId) || !drain.Released.Add(replicaId))
+            || !Record.Hosted.ContainsKey(replicaId) || !drain.Release(replicaId))
         {
             return;
         }
 
-        drain.Held.Remove(replicaId);
         LogReplicaReleased(logger, this.GetPrimaryKeyString(), replicaId);
         await record.WriteStateAsync(); // a release is a decision: a reactivated grain must not take it back
         Publish();
@@ -93,24 +96,13 @@ public sealed partial class AcceleratorGrain
     public Task HoldReplicaAsync(string replicaId, string reason)
     {
         if (Record.Lifecycle.State == AcceleratorState.Draining && Record.Drain is { } drain && Record.Hosted.ContainsKey(replicaId)
-            && !drain.Released.Contains(replicaId) && drain.Held.GetValueOrDefault(replicaId) != reason)
+            && drain.Hold(replicaId, reason))
         {
-            drain.Held[replicaId] = reason; // not written: the deployment is asked again until it lets go
-            Publish();
+            Publish(); // not written: the deployment is asked again until it lets go
         }
 
         return Task.CompletedTask;
     }
-
-    // Whether a placement may reserve a slot of the replica now.
-    private bool TakesTurns(string replicaId, bool sessionTurn) => Record.Lifecycle.State switch
-    {
-        AcceleratorState.Active => true,
-
-        // A draining accelerator keeps serving the sessions already on a replica its deployment cannot spare.
-        AcceleratorState.Draining => sessionTurn && Record.Drain is { CutOver: false } drain && !drain.Released.Contains(replicaId),
-        _ => false,
-    };
 
     private AcceleratorOutcome? Remembered(OperatorCommand command)
     {
@@ -198,79 +190,47 @@ public sealed partial class AcceleratorGrain
             return;
         }
 
-        if (Record.Lifecycle is { State: AcceleratorState.Lost, HeldState: AcceleratorState.Draining } && drain.Deadline is { } lostDeadline && now >= lostDeadline)
+        if (Record.Lifecycle.State == AcceleratorState.Draining)
         {
-            // The node is gone and the deadline passed: nothing can finish any more. It returns Drained.
-            CutRemainingWork(drain);
-            drain.CompletedAt = now;
-            Record.Lifecycle = Record.Lifecycle with { HeldState = AcceleratorState.Drained };
-            await record.WriteStateAsync();
-            Publish();
-            return;
+            await CountWorkElsewhereAsync();
         }
 
-        if (Record.Lifecycle.State != AcceleratorState.Draining)
-        {
-            return;
-        }
-
-        if (drain.Deadline is { } deadline && now >= deadline)
-        {
-            await CutOverAsync(drain, now);
-            return;
-        }
-
-        if (!drain.MovingWork && now - drain.StartedAt >= _options.DrainStartGrace)
+        var step = Drains.Next(DrainFactsAt(now));
+        if (step.StartMovingWork)
         {
             drain.MovingWork = true; // the operator API never said go (its caller went away): go anyway
         }
 
-        var unreleased = Record.Hosted.Keys.Where(id => !drain.Released.Contains(id)).ToArray();
-        if (unreleased.Length > 0)
+        switch (step.Action)
         {
-            if (drain.MovingWork && now - _releaseAskedAt >= _options.LeaseCheckInterval)
-            {
+            case DrainAction.AskDeployments:
                 _releaseAskedAt = now;
-                foreach (var replicaId in unreleased)
+                foreach (var replicaId in step.AskFor!)
                 {
                     GrainFactory.GetGrain<IDeploymentGrain>(Record.Hosted[replicaId].Deployment)
                         .RequestDisruptionAsync(replicaId, this.GetPrimaryKeyString(), drain.Force).Ignore();
                 }
-            }
 
-            return;
+                break;
+            case DrainAction.FinishWhileLost:
+                // The node is gone and the deadline passed: nothing can finish any more. It returns Drained.
+                drain.CutOverAll(_slots.ReleaseAll(), Record.Hosted.Keys);
+                drain.CompletedAt = now;
+                Record.Lifecycle = Record.Lifecycle with { HeldState = AcceleratorState.Drained };
+                await record.WriteStateAsync();
+                Publish();
+                break;
+            case DrainAction.CutOver:
+                // Sessions holding the cut placements find their replica gone at their next turn and are placed
+                // elsewhere; the agent ends the streams.
+                drain.CutOverAll(_slots.ReleaseAll(), Record.Hosted.Keys);
+                SendToAgent(NodeCommandKind.StopWork, step.Reason);
+                await CompleteDrainAsync(drain, now, step.Reason);
+                break;
+            case DrainAction.Complete:
+                await CompleteDrainAsync(drain, now, step.Reason);
+                break;
         }
-
-        if (_reservations.Count > 0 || RemainingStreams(drain) > 0 || await WorkElsewhereAsync() > 0)
-        {
-            return;
-        }
-
-        await CompleteDrainAsync(drain, now, $"drained: no work left after {(now - drain.StartedAt).TotalSeconds:F1}s");
-    }
-
-    // The deadline passed: what is left is cut over. Sessions holding the cut placements find their replica
-    // gone at their next turn and are placed elsewhere; the agent ends the streams.
-    private async Task CutOverAsync(DrainRecord drain, DateTimeOffset now)
-    {
-        CutRemainingWork(drain);
-        var reason = $"drain deadline passed: {drain.CutPlacements} placement(s) cut over";
-        SendToAgent(NodeCommandKind.StopWork, reason);
-        await CompleteDrainAsync(drain, now, reason);
-    }
-
-    // Drops every placement still holding a slot and releases every replica: the deadline overrides budgets.
-    private void CutRemainingWork(DrainRecord drain)
-    {
-        drain.CutOver = true;
-        drain.CutPlacements = _reservations.Count;
-        foreach (var placementId in _reservations.Keys.ToArray())
-        {
-            Release(placementId);
-        }
-
-        drain.Released.UnionWith(Record.Hosted.Keys);
-        drain.Held.Clear();
     }
 
     private async Task CompleteDrainAsync(DrainRecord drain, DateTimeOffset now, string reason)
@@ -282,16 +242,29 @@ public sealed partial class AcceleratorGrain
         Publish();
     }
 
-    private int RemainingStreams(DrainRecord drain) => drain.AgentRemainingStreams ?? _telemetry.ActiveStreams;
+    private DrainFacts DrainFactsAt(DateTimeOffset now) => new(
+        Record.Lifecycle,
+        Record.Drain,
+        Record.Hosted.Values,
+        _slots.Count,
+        Record.Drain?.AgentRemainingStreams ?? _telemetry.ActiveStreams,
+        _workElsewhere,
+        _releaseAskedAt,
+        now);
 
     // A replica spanning accelerators runs on all of them, but its slots are reserved on its primary: a
     // secondary is not drained while the primary still holds placements of it.
-    private async Task<int> WorkElsewhereAsync()
+    private async Task CountWorkElsewhereAsync()
     {
         var secondary = Record.Hosted.Values.Where(h => !h.IsPrimary && h.PrimaryAcceleratorId.Length > 0).ToArray();
+        if (secondary.Length == 0)
+        {
+            _workElsewhere = 0;
+            return;
+        }
+
         var counts = await Task.WhenAll(secondary.Select(h => GrainFactory.GetGrain<IAcceleratorGrain>(h.PrimaryAcceleratorId).ReservedSlotsOfAsync(h.ReplicaId)));
         _workElsewhere = counts.Sum();
-        return _workElsewhere;
     }
 
     private DrainStatus? DrainStatusNow()
@@ -301,37 +274,9 @@ public sealed partial class AcceleratorGrain
             return null;
         }
 
-        var waiting = new List<string>();
-        if (drain.CompletedAt is null)
-        {
-            if (Record.Lifecycle.State == AcceleratorState.Lost)
-            {
-                waiting.Add("the node is not connected (Lost); the drain goes on when it returns");
-            }
-
-            foreach (var hosted in Record.Hosted.Values.Where(h => !drain.Released.Contains(h.ReplicaId)).OrderBy(h => h.ReplicaId, StringComparer.Ordinal))
-            {
-                waiting.Add($"replica {hosted.ReplicaId} ({hosted.Deployment}): {drain.Held.GetValueOrDefault(hosted.ReplicaId, "waiting for its deployment's disruption budget")}");
-            }
-
-            if (_reservations.Count > 0)
-            {
-                waiting.Add($"{_reservations.Count} placement(s) still running");
-            }
-
-            if (RemainingStreams(drain) > 0)
-            {
-                waiting.Add($"{RemainingStreams(drain)} stream(s) still running on the node");
-            }
-
-            if (_workElsewhere > 0)
-            {
-                waiting.Add($"{_workElsewhere} placement(s) still running on replicas that span this accelerator (held by their primary accelerators)");
-            }
-        }
-
+        var facts = DrainFactsAt(time.GetUtcNow());
         return new DrainStatus(drain.Reason, drain.RequestedBy, drain.StartedAt, drain.Deadline, drain.Force,
-            _reservations.Count, drain.CompletedAt is null ? RemainingStreams(drain) : 0, waiting, drain.CompletedAt, drain.CutPlacements);
+            facts.Reservations, drain.CompletedAt is null ? facts.RemainingStreams : 0, DrainProcess.WaitingFor(facts), drain.CompletedAt, drain.CutPlacements);
     }
 
     // Fire and forget: the agent's answer comes back on its stream, which must never wait on this grain.

@@ -26,10 +26,8 @@ public sealed partial class AcceleratorGrain(
     private IGrainTimer? _leaseTimer;
     private bool _returningFromLoss;
 
-    // Slot reservations live in memory: they are short-lived leases, and the lease timer keeps a
-    // registered accelerator active. A silo crash drops them; gateways re-place on UNAVAILABLE.
-    private readonly Dictionary<string, (string ReplicaId, DateTimeOffset ExpiresAt)> _reservations = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int> _activeByReplica = new(StringComparer.Ordinal);
+    // In memory: short-lived leases; the lease timer keeps a registered accelerator active.
+    private readonly SlotReservations _slots = new();
 
     private AcceleratorRecord Record => record.State;
 
@@ -177,7 +175,7 @@ public sealed partial class AcceleratorGrain(
     }
 
     /// <inheritdoc />
-    public Task<int> ReservedSlotsOfAsync(string replicaId) => Task.FromResult(_activeByReplica.GetValueOrDefault(replicaId));
+    public Task<int> ReservedSlotsOfAsync(string replicaId) => Task.FromResult(_slots.ActiveOf(replicaId));
 
     /// <inheritdoc />
     public async Task<bool> UnhostReplicaAsync(string replicaId)
@@ -187,17 +185,8 @@ public sealed partial class AcceleratorGrain(
             return false;
         }
 
-        foreach (var (placementId, reservation) in _reservations.ToArray())
-        {
-            if (reservation.ReplicaId == replicaId)
-            {
-                _reservations.Remove(placementId);
-            }
-        }
-
-        _activeByReplica.Remove(replicaId);
-        Record.Drain?.Released.Remove(replicaId);
-        Record.Drain?.Held.Remove(replicaId);
+        _slots.ForgetReplica(replicaId);
+        Record.Drain?.Forget(replicaId);
         await record.WriteStateAsync();
         Publish();
         return true;
@@ -212,15 +201,15 @@ public sealed partial class AcceleratorGrain(
             return Task.FromResult(new SlotReservationOutcome(SlotRefusal.UnknownReplica, 0, 0, now));
         }
 
-        var active = _activeByReplica.GetValueOrDefault(replicaId);
-        if (_reservations.TryGetValue(placementId, out var existing) && existing.ReplicaId == replicaId)
+        var active = _slots.ActiveOf(replicaId);
+        if (_slots.Holds(placementId, replicaId))
         {
             // A retried reservation: the same placement keeps its one slot.
-            _reservations[placementId] = (replicaId, now + lease);
+            _slots.Reserve(replicaId, placementId, now + lease);
             return Task.FromResult(new SlotReservationOutcome(SlotRefusal.None, active, hosted.Slots, now + lease));
         }
 
-        if (!TakesTurns(replicaId, sessionTurn) || _telemetry.Health == HealthStatus.Unhealthy)
+        if (!DrainProcess.TakesTurns(Record.Lifecycle.State, Record.Drain, replicaId, sessionTurn) || _telemetry.Health == HealthStatus.Unhealthy)
         {
             return Task.FromResult(new SlotReservationOutcome(SlotRefusal.NotSchedulable, active, hosted.Slots, now));
         }
@@ -230,15 +219,13 @@ public sealed partial class AcceleratorGrain(
             return Task.FromResult(new SlotReservationOutcome(SlotRefusal.Full, active, hosted.Slots, now));
         }
 
-        _reservations[placementId] = (replicaId, now + lease);
-        _activeByReplica[replicaId] = active + 1;
-        return Task.FromResult(new SlotReservationOutcome(SlotRefusal.None, active + 1, hosted.Slots, now + lease));
+        return Task.FromResult(new SlotReservationOutcome(SlotRefusal.None, _slots.Reserve(replicaId, placementId, now + lease), hosted.Slots, now + lease));
     }
 
     /// <inheritdoc />
     public async Task ReleaseSlotAsync(string placementId)
     {
-        if (Release(placementId) && _reservations.Count == 0 && Record.Lifecycle.State == AcceleratorState.Draining)
+        if (_slots.Release(placementId) && _slots.Count == 0 && Record.Lifecycle.State == AcceleratorState.Draining)
         {
             await AdvanceDrainAsync(time.GetUtcNow()); // the last placement left: the drain may be done
         }
@@ -247,51 +234,16 @@ public sealed partial class AcceleratorGrain(
     /// <inheritdoc />
     public Task<DateTimeOffset?> RenewSlotAsync(string placementId, TimeSpan lease)
     {
-        if (!_reservations.TryGetValue(placementId, out var reservation))
-        {
-            return Task.FromResult<DateTimeOffset?>(null);
-        }
-
         var expires = time.GetUtcNow() + lease;
-        _reservations[placementId] = (reservation.ReplicaId, expires);
-        return Task.FromResult<DateTimeOffset?>(expires);
-    }
-
-    private bool Release(string placementId)
-    {
-        if (!_reservations.Remove(placementId, out var reservation))
-        {
-            return false;
-        }
-
-        var left = _activeByReplica.GetValueOrDefault(reservation.ReplicaId) - 1;
-        if (left > 0)
-        {
-            _activeByReplica[reservation.ReplicaId] = left;
-        }
-        else
-        {
-            _activeByReplica.Remove(reservation.ReplicaId);
-        }
-
-        return true;
+        return Task.FromResult<DateTimeOffset?>(_slots.Renew(placementId, expires) ? expires : null);
     }
 
     // A gateway that died never completes; its reservations run out with their lease.
     private void ExpireReservations(DateTimeOffset now)
     {
-        if (_reservations.Count == 0)
+        foreach (var (placementId, replicaId) in _slots.Expire(now))
         {
-            return;
-        }
-
-        foreach (var (placementId, reservation) in _reservations.ToArray())
-        {
-            if (reservation.ExpiresAt <= now)
-            {
-                Release(placementId);
-                LogReservationExpired(logger, this.GetPrimaryKeyString(), placementId, reservation.ReplicaId);
-            }
+            LogReservationExpired(logger, this.GetPrimaryKeyString(), placementId, replicaId);
         }
     }
 
@@ -401,7 +353,7 @@ public sealed partial class AcceleratorGrain(
         var holdReason = Record.Lifecycle.State == AcceleratorState.Draining && Record.Drain is { } drain && !drain.Released.Contains(hosted.ReplicaId)
             ? drain.Held.GetValueOrDefault(hosted.ReplicaId, "waiting for its deployment to answer")
             : null;
-        return new ReplicaLoad(hosted.ReplicaId, hosted.Deployment, hosted.Devices, hosted.Slots, _activeByReplica.GetValueOrDefault(hosted.ReplicaId),
+        return new ReplicaLoad(hosted.ReplicaId, hosted.Deployment, hosted.Devices, hosted.Slots, _slots.ActiveOf(hosted.ReplicaId),
             hosted.IsPrimary, usage?.QueueDepth ?? 0, usage?.KvUtilization ?? 0, holdReason is not null, holdReason ?? "");
     }
 

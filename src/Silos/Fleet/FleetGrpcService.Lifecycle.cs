@@ -9,7 +9,7 @@ using V1 = ControlPlane.Contracts.V1;
 
 namespace ControlPlane.Silos.Fleet;
 
-/// <summary>The operator lifecycle actions: all or none of the named accelerators, once per request id, audited.</summary>
+/// <summary>The operator lifecycle actions: validated, audited, and applied all or none (<see cref="OperatorBatch"/>), once per request id.</summary>
 public sealed partial class FleetGrpcService
 {
     /// <summary>Most accelerators one lifecycle request may name.</summary>
@@ -85,19 +85,13 @@ public sealed partial class FleetGrpcService
             violations.ThrowIfAny();
 
             var command = new OperatorCommand(action, reason.Trim(), context.Caller().Subject, requestId, span, force);
-            var accelerators = ids.Select(id => grains.GetGrain<IAcceleratorGrain>(id)).ToArray();
-
-            // All or none: every accelerator must accept before any acts.
-            var checks = await Task.WhenAll(accelerators.Select(a => a.CheckAsync(command))).WaitAsync(context.CancellationToken);
-            ThrowRefusals(ids, checks);
-
-            var outcomes = await Task.WhenAll(accelerators.Select(a => a.ApplyAsync(command))).WaitAsync(CancellationToken.None);
-            if (action == OperatorAction.Drain)
+            var batch = await new OperatorBatch(grains).ApplyAsync(command, ids, context.CancellationToken);
+            if (batch.Refused)
             {
-                // Every accelerator is Draining now; only then may work move, so none moves onto another about to drain.
-                await Task.WhenAll(accelerators.Select(a => a.MoveWorkAsync()));
+                ThrowRefusals(ids, batch.Outcomes);
             }
 
+            var outcomes = batch.Outcomes;
             var lost = outcomes.Select((o, i) => (Outcome: o, Id: ids[i])).Where(p => !p.Outcome.Accepted).ToArray();
             if (lost.Length > 0)
             {
@@ -128,12 +122,12 @@ public sealed partial class FleetGrpcService
             : null;
     }
 
-    private static void ThrowRefusals(IReadOnlyList<string> ids, AcceleratorOutcome[] checks)
+    private static void ThrowRefusals(IReadOnlyList<string> ids, IReadOnlyList<AcceleratorOutcome> checks)
     {
         var unknown = new FieldViolations();
         var wrongState = new FieldViolations();
         var reused = new FieldViolations();
-        for (var i = 0; i < checks.Length; i++)
+        for (var i = 0; i < checks.Count; i++)
         {
             var field = $"accelerator_ids[{i}]";
             switch (checks[i].Refusal)

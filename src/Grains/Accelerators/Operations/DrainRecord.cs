@@ -47,4 +47,39 @@ public sealed class DrainRecord
     /// only then lets work move, so no session moves onto an accelerator about to drain.
     /// </summary>
     [Id(11)] public bool MovingWork { get; set; }
+
+    /// <summary>Records that the deployment let <paramref name="replicaId"/> go; false when it already had.</summary>
+    public bool Release(string replicaId)
+    {
+        Held.Remove(replicaId);
+        return Released.Add(replicaId);
+    }
+
+    /// <summary>Records why <paramref name="replicaId"/> is held; false when it is released or the reason is unchanged.</summary>
+    public bool Hold(string replicaId, string reason)
+    {
+        if (Released.Contains(replicaId) || Held.GetValueOrDefault(replicaId) == reason)
+        {
+            return false;
+        }
+
+        Held[replicaId] = reason;
+        return true;
+    }
+
+    /// <summary>The deadline overrides budgets: every hosted replica is released and <paramref name="placements"/> placements were cut.</summary>
+    public void CutOverAll(int placements, IEnumerable<string> hosted)
+    {
+        CutOver = true;
+        CutPlacements = placements;
+        Released.UnionWith(hosted);
+        Held.Clear();
+    }
+
+    /// <summary>A replica left the accelerator: nothing about it is kept.</summary>
+    public void Forget(string replicaId)
+    {
+        Released.Remove(replicaId);
+        Held.Remove(replicaId);
+    }
 }
