@@ -37,7 +37,7 @@ internal static class MemoryBenchmark
         Console.WriteLine($"memory: {sessions:N0} sessions x {turns} turn(s) (Place + Complete), sessions idle-collected after {idleSeconds}s");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, server GC {System.Runtime.GCSettings.IsServerGC}, .NET {Environment.Version}");
         await using var silo = await BenchHosts.StartSiloAsync(
-            $"--ControlPlane:Placement:PlacementLease=00:00:{Math.Max(1, idleSeconds / 2):D2}", $"--ControlPlane:Placement:SessionIdleTimeout={TimeSpan.FromSeconds(idleSeconds)}");
+            $"--ControlPlane:Placement:PlacementLease=00:00:{Math.Max(1, idleSeconds / 2):D2}", $"--ControlPlane:Sessions:IdleTimeout={TimeSpan.FromSeconds(idleSeconds)}");
         var address = silo.Services.GetRequiredService<BoundEndpoints>().GrpcAddress;
         var tokens = silo.Services.GetRequiredService<TokenAuthenticator>();
         var grains = silo.Services.GetRequiredService<IGrainFactory>();

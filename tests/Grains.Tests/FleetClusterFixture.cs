@@ -1,7 +1,9 @@
 using ControlPlane.Grains.Fleet;
 using ControlPlane.Grains.FleetIndex;
 using ControlPlane.Grains.Hosting;
+using ControlPlane.Grains.Deployments;
 using ControlPlane.Grains.Routing;
+using ControlPlane.Grains.Tenants;
 using ControlPlane.Placement.Hardware;
 using ControlPlane.Placement.Limits;
 using ControlPlane.Placement.Performance;
@@ -57,10 +59,10 @@ public sealed class FleetClusterFixture : IAsyncLifetime
                 {
                     o.PlacementLease = PlacementLease;
                     o.RouteRefreshInterval = TimeSpan.FromMilliseconds(100);
-                    o.ReconcileInterval = TimeSpan.FromMilliseconds(200);
                     o.MaxQueueWait = TimeSpan.FromSeconds(5);
-                    o.Plans["tiny"] = new PlanLimits { WaferTokensPerMinute = 6_000, GpuTokensPerMinute = 6_000 };
                 });
+                services.Configure<DeploymentOptions>(o => o.ReconcileInterval = TimeSpan.FromMilliseconds(200));
+                services.Configure<LimitOptions>(o => o.Plans["tiny"] = new PlanLimits { WaferTokensPerMinute = 6_000, GpuTokensPerMinute = 6_000 });
                 services.Configure<FleetOptions>(o =>
                 {
                     o.HeartbeatInterval = TimeSpan.FromMilliseconds(100);

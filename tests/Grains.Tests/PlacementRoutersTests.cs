@@ -61,7 +61,7 @@ public class PlacementRoutersTests(FleetClusterFixture cluster)
     {
         // A cache of its own with a long TTL, so only the charge (not expiry) decides what it answers. The
         // tenant's grain is never charged here: whatever differs from the grain's answer came from the cache.
-        var cache = new TenantBudgetCache(Options.Create(new PlacementOptions { BudgetCacheTtl = TimeSpan.FromMinutes(5) }), TimeProvider.System);
+        var cache = new TenantBudgetCache(Options.Create(new LimitOptions { BudgetCacheTtl = TimeSpan.FromMinutes(5) }), TimeProvider.System);
         var grains = cluster.Grains;
         var fresh = await cache.GetAsync(grains, "rb-tenant", "tiny"); // 6,000 tokens a minute per pool
         Assert.Equal(6_000, fresh.WaferTokensLeft, 0);

@@ -25,7 +25,7 @@ public sealed class CleanLifecycleTests
             [
                 .. ControlPlaneFixture.Arguments(ports[0], ports[1]), "--Logging:LogLevel:Default=Information",
                 $"--ControlPlane:Auth:SigningKey={Convert.ToBase64String(key)}",
-                "--ControlPlane:Placement:SessionFlushInterval=00:05:00", // sessions hold unsaved usage when the silo stops
+                "--ControlPlane:Sessions:FlushInterval=00:05:00", // sessions hold unsaved usage when the silo stops
             ],
             builder => builder.Logging.AddProvider(log));
         await app.StartAsync();

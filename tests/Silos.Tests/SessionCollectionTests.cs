@@ -8,7 +8,7 @@ namespace ControlPlane.Silos.Tests;
 public sealed class ShortSessionIdleFixture : ControlPlaneFixture
 {
     protected override IEnumerable<string> ExtraArguments =>
-        ["--ControlPlane:Placement:PlacementLease=00:00:01", "--ControlPlane:Placement:SessionIdleTimeout=00:00:02"];
+        ["--ControlPlane:Placement:PlacementLease=00:00:01", "--ControlPlane:Sessions:IdleTimeout=00:00:02"];
 }
 
 /// <summary>Idle session grains go away on the configured schedule, and a busy one stays.</summary>

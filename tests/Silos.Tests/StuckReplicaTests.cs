@@ -10,7 +10,7 @@ public sealed class ShortLoadTimeoutFixture : ControlPlaneFixture
 {
     public static readonly TimeSpan LoadTimeout = TimeSpan.FromSeconds(3);
 
-    protected override IEnumerable<string> ExtraArguments => [$"--ControlPlane:Placement:ReplicaLoadTimeout={LoadTimeout}"];
+    protected override IEnumerable<string> ExtraArguments => [$"--ControlPlane:Deployments:ReplicaLoadTimeout={LoadTimeout}"];
 }
 
 /// <summary>A node that is up and heartbeating but never acts on a load command: its replica is reported and replaced.</summary>

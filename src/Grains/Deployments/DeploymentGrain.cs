@@ -27,12 +27,13 @@ public sealed partial class DeploymentGrain(
     PerformanceModel model,
     HardwareCatalogue catalogue,
     ReplicaPredictor predictor,
-    IOptions<PlacementOptions> options,
+    IOptions<DeploymentOptions> options,
+    IOptions<PlacementOptions> placementOptions,
     IOptions<FleetOptions> fleetOptions,
     TimeProvider time,
     ILogger<DeploymentGrain> logger) : Grain, IDeploymentGrain
 {
-    private readonly PlacementOptions _options = options.Value;
+    private readonly DeploymentOptions _options = options.Value;
     private readonly TimeSpan _commandTimeout = fleetOptions.Value.AgentCommandTimeout;
     private IGrainTimer? _reconcileTimer;
     private DeploymentReconciler? _reconciler;
@@ -44,7 +45,7 @@ public sealed partial class DeploymentGrain(
     private string Name => this.GetPrimaryKeyString();
 
     private DeploymentReconciler Reconciler => _reconciler ??= new DeploymentReconciler(new ReplicaPlanner(model),
-        new ReconcileSettings(_options.ScaleOutUtilization, _options.ScaleInUtilization, _options.ReplicaLoadTimeout, _options.PlacementLease));
+        new ReconcileSettings(_options.ScaleOutUtilization, _options.ScaleInUtilization, _options.ReplicaLoadTimeout, placementOptions.Value.PlacementLease));
 
     private ReplicaCommands Commands => _commands ??= new ReplicaCommands(Name, GrainFactory, predictor, _commandTimeout, time, logger);
 

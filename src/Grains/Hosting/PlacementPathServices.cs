@@ -23,11 +23,11 @@ public static class PlacementPathServices
         services.TryAddSingleton<TenantChargeBuffer>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<TenantChargeBuffer>());
 
-        // Idle sessions are collected on PlacementOptions' schedule, not Orleans' 15-minute default: a fleet
+        // Idle sessions are collected on SessionOptions' schedule, not Orleans' 15-minute default: a fleet
         // serving many short conversations would otherwise hold every one of them for a quarter of an hour.
-        services.AddOptions<GrainCollectionOptions>().Configure<IOptions<PlacementOptions>>((collection, placement) =>
+        services.AddOptions<GrainCollectionOptions>().Configure<IOptions<Sessions.SessionOptions>>((collection, sessions) =>
         {
-            var idle = placement.Value.SessionIdleTimeout;
+            var idle = sessions.Value.IdleTimeout;
             collection.ClassSpecificCollectionAge[typeof(Sessions.SessionGrain).FullName!] = idle;
             if (collection.CollectionQuantum > idle / 2)
             {

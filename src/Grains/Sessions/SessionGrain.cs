@@ -17,6 +17,7 @@ namespace ControlPlane.Grains.Sessions;
 public sealed class SessionGrain(
     [PersistentState("session", FleetStorage.Name)] IPersistentState<SessionRecord> record,
     IOptions<PlacementOptions> options,
+    IOptions<SessionOptions> sessionOptions,
     TenantBudgetCache budgets,
     TenantChargeBuffer charges,
     PlacementRouters routers,
@@ -71,7 +72,7 @@ public sealed class SessionGrain(
 
         if (result.Reason == RejectionReason.LimitExhausted)
         {
-            result = result with { RetryAfter = budget.RetryAfter > result.RetryAfter ? budget.RetryAfter : result.RetryAfter };
+            result = result with { RetryAfter = budget.Allowance.RetryAfterRefusal(result.RetryAfter) };
         }
 
         if (!result.Placed || request.DryRun)
@@ -213,7 +214,7 @@ public sealed class SessionGrain(
         _dirty = true;
         _flush ??= this.RegisterGrainTimer(FlushAsync, new GrainTimerCreationOptions
         {
-            DueTime = _options.SessionFlushInterval,
+            DueTime = sessionOptions.Value.FlushInterval,
             Period = Timeout.InfiniteTimeSpan,
         });
     }

@@ -1,4 +1,6 @@
 using ControlPlane.Placement.Hardware;
+using ControlPlane.Placement.Limits;
+using ControlPlane.Placement.Routing;
 using Orleans.Concurrency;
 
 namespace ControlPlane.Grains.Tenants;
@@ -25,4 +27,12 @@ public sealed record BudgetStatus(
     [property: Id(0)] int ExhaustedBits,
     [property: Id(1)] TimeSpan RetryAfter,
     [property: Id(2)] double WaferTokensLeft,
-    [property: Id(3)] double GpuTokensLeft);
+    [property: Id(3)] double GpuTokensLeft)
+{
+    /// <summary>The wire form of <paramref name="status"/>.</summary>
+    public static BudgetStatus From(in AllowanceStatus status) =>
+        new(status.Exhausted.Bits, status.RetryAfter, status.WaferTokensLeft, status.GpuTokensLeft);
+
+    /// <summary>The status the limits' own types work with.</summary>
+    public AllowanceStatus Allowance => new(new HardwareClassSet(ExhaustedBits), RetryAfter, WaferTokensLeft, GpuTokensLeft);
+}

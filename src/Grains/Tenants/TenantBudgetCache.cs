@@ -1,16 +1,15 @@
 using System.Collections.Concurrent;
-using ControlPlane.Grains.Routing;
 using ControlPlane.Placement.Hardware;
 using Microsoft.Extensions.Options;
 
 namespace ControlPlane.Grains.Tenants;
 
 /// <summary>
-/// A silo's short-lived copy of tenants' budget statuses (<see cref="PlacementOptions.BudgetCacheTtl"/>),
+/// A silo's short-lived copy of tenants' budget statuses (<see cref="LimitOptions.BudgetCacheTtl"/>),
 /// so a placement does not ask the tenant's grain every time; placements are the hot path, limits are
 /// per minute. A silo service, registered as a singleton.
 /// </summary>
-public sealed class TenantBudgetCache(IOptions<PlacementOptions> options, TimeProvider time)
+public sealed class TenantBudgetCache(IOptions<LimitOptions> options, TimeProvider time)
 {
     private readonly ConcurrentDictionary<(string Tenant, string Plan), (BudgetStatus Status, DateTimeOffset FetchedAt)> _entries = new();
 
@@ -47,15 +46,13 @@ public sealed class TenantBudgetCache(IOptions<PlacementOptions> options, TimePr
             return false;
         }
 
-        var status = entry.Status;
-        var left = (hardwareClass == HardwareClass.WaferScale ? status.WaferTokensLeft : status.GpuTokensLeft) - tokens;
-        if (left <= 0)
+        if (entry.Status.Allowance.AfterCharge(hardwareClass, tokens) is not { } after)
         {
             _entries.TryRemove(key, out _);
             return false;
         }
 
-        var charged = hardwareClass == HardwareClass.WaferScale ? status with { WaferTokensLeft = left } : status with { GpuTokensLeft = left };
+        var charged = BudgetStatus.From(after);
         _entries.TryUpdate(key, (charged, entry.FetchedAt), entry); // a concurrent refresh wins: it is newer
         return true;
     }

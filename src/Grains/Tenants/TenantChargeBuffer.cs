@@ -8,11 +8,11 @@ namespace ControlPlane.Grains.Tenants;
 
 /// <summary>
 /// Sums the token charges of this silo's completions per tenant, plan and pool, and sends each sum to the
-/// tenant's grain at most every <see cref="PlacementOptions.ChargeFlushInterval"/>, so a completion costs
+/// tenant's grain at most every <see cref="LimitOptions.ChargeFlushInterval"/>, so a completion costs
 /// no message of its own. A charge that matters at once (it uses a pool up) is sent at once with
 /// <see cref="SendNow"/>. A silo service, registered as a singleton; it flushes when the silo stops.
 /// </summary>
-public sealed partial class TenantChargeBuffer(IGrainFactory grains, IOptions<PlacementOptions> options, TimeProvider time, ILogger<TenantChargeBuffer> logger)
+public sealed partial class TenantChargeBuffer(IGrainFactory grains, IOptions<LimitOptions> options, TimeProvider time, ILogger<TenantChargeBuffer> logger)
     : ILifecycleParticipant<ISiloLifecycle>
 {
     private readonly ConcurrentDictionary<(string Tenant, string Plan, HardwareClass Class), long> _pending = new();

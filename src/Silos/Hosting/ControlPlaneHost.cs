@@ -1,7 +1,10 @@
 using ControlPlane.Grains.Fleet;
 using ControlPlane.Grains.FleetIndex;
 using ControlPlane.Grains.Hosting;
+using ControlPlane.Grains.Deployments;
 using ControlPlane.Grains.Routing;
+using SessionOptions = ControlPlane.Grains.Sessions.SessionOptions;
+using ControlPlane.Grains.Tenants;
 using ControlPlane.Placement.Hardware;
 using ControlPlane.Placement.Performance;
 using ControlPlane.Silos.Deployments;
@@ -42,8 +45,16 @@ public static class ControlPlaneHost
         BindValidated<FleetOptions>(builder, FleetOptions.SectionName, new FleetOptionsValidator(), out var fleetErrors);
         var auth = BindValidated<AuthOptions>(builder, AuthOptions.SectionName, new AuthOptionsValidator(), out var authErrors);
         var hardware = BindValidated<HardwareOptions>(builder, HardwareOptions.SectionName, new HardwareOptionsValidator(), out var hardwareErrors);
-        BindValidated<PlacementOptions>(builder, PlacementOptions.SectionName, new PlacementOptionsValidator(), out var placementErrors);
-        var all = errors.Concat(clusterErrors).Concat(fleetErrors).Concat(authErrors).Concat(hardwareErrors).Concat(placementErrors).ToList();
+        var placement = BindValidated<PlacementOptions>(builder, PlacementOptions.SectionName, new PlacementOptionsValidator(), out var placementErrors);
+        BindValidated<DeploymentOptions>(builder, DeploymentOptions.SectionName, new DeploymentOptionsValidator(), out var deploymentErrors);
+        BindValidated<LimitOptions>(builder, LimitOptions.SectionName, new LimitOptionsValidator(), out var limitErrors);
+        BindValidated<SessionOptions>(builder, SessionOptions.SectionName, new ControlPlane.Grains.Sessions.SessionOptionsValidator(placement.PlacementLease), out var sessionErrors);
+
+        // A moved key is also an unknown one to its old section's binder: say only where it went.
+        var moved = MovedKeys.Find(builder.Configuration).ToList();
+        var all = moved
+            .Concat(errors).Concat(clusterErrors).Concat(fleetErrors).Concat(authErrors).Concat(hardwareErrors)
+            .Concat(moved.Count > 0 ? [] : placementErrors).Concat(deploymentErrors).Concat(limitErrors).Concat(sessionErrors).ToList();
         if (DevelopmentKeyOnNetwork(endpoints, auth) is { } exposed)
         {
             all.Add(exposed);

@@ -1,12 +1,12 @@
 using System.Text.RegularExpressions;
-using ControlPlane.Grains.Routing;
+using ControlPlane.Grains.Tenants;
 using Microsoft.Extensions.Options;
 using V1 = ControlPlane.Contracts.V1;
 
 namespace ControlPlane.Silos.Validation;
 
 /// <summary>Checks placement API requests field by field (every bad field named at once).</summary>
-public sealed partial class PlacementRequestValidator(IOptions<PlacementOptions> options)
+public sealed partial class PlacementRequestValidator(IOptions<LimitOptions> options)
 {
     /// <summary>Largest token count a hint or a completion may carry.</summary>
     public const int MaxTokens = 10_000_000;

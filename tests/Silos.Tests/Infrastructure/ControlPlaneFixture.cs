@@ -44,11 +44,11 @@ public class ControlPlaneFixture : IAsyncLifetime
         $"--ControlPlane:Fleet:LeaseDuration={Lease}",
         "--ControlPlane:Fleet:LeaseCheckInterval=00:00:00.050",
         "--ControlPlane:Fleet:IndexPublishInterval=00:00:00.050",
-        "--ControlPlane:Placement:ReconcileInterval=00:00:00.200",
+        "--ControlPlane:Deployments:ReconcileInterval=00:00:00.200",
         "--ControlPlane:Placement:RouteRefreshInterval=00:00:00.100",
         "--ControlPlane:Fleet:AgentCommandTimeout=00:00:02",
-        "--ControlPlane:Placement:Plans:tiny:WaferTokensPerMinute=6000",
-        "--ControlPlane:Placement:Plans:tiny:GpuTokensPerMinute=6000",
+        "--ControlPlane:Limits:Plans:tiny:WaferTokensPerMinute=6000",
+        "--ControlPlane:Limits:Plans:tiny:GpuTokensPerMinute=6000",
         "--Logging:LogLevel:Default=Warning",
     ];
 
