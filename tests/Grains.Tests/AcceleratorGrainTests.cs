@@ -13,10 +13,11 @@ public class AcceleratorGrainTests(FleetClusterFixture fleet)
     [Fact]
     public async Task Registration_then_a_heartbeat_makes_it_active()
     {
-        var grain = fleet.Grains.GetGrain<IAcceleratorGrain>("acc-active-1");
+        var p = fleet.NewPrefix();
+        var grain = fleet.Grains.GetGrain<IAcceleratorGrain>($"{p}-acc-active-1");
 
-        var registered = await grain.RegisterAsync(Registrations.Wafer("acc-active-1", "node-active-1"));
-        var refusal = await grain.ReportTelemetryAsync("node-active-1", 1, Registrations.Busy);
+        var registered = await grain.RegisterAsync(Registrations.Wafer($"{p}-acc-active-1", $"{p}-node-active-1"));
+        var refusal = await grain.ReportTelemetryAsync($"{p}-node-active-1", 1, Registrations.Busy);
         var view = await grain.GetAsync();
 
         Assert.True(registered.Accepted);
@@ -31,12 +32,13 @@ public class AcceleratorGrainTests(FleetClusterFixture fleet)
     [Fact]
     public async Task Silence_past_the_lease_marks_it_lost_and_a_heartbeat_brings_it_back()
     {
-        var grain = fleet.Grains.GetGrain<IAcceleratorGrain>("acc-lease-1");
-        await grain.RegisterAsync(Registrations.GpuNode("acc-lease-1", "node-lease-1"));
-        await grain.ReportTelemetryAsync("node-lease-1", 1, Registrations.Busy);
+        var p = fleet.NewPrefix();
+        var grain = fleet.Grains.GetGrain<IAcceleratorGrain>($"{p}-acc-lease-1");
+        await grain.RegisterAsync(Registrations.GpuNode($"{p}-acc-lease-1", $"{p}-node-lease-1"));
+        await grain.ReportTelemetryAsync($"{p}-node-lease-1", 1, Registrations.Busy);
 
         var lost = await Eventually.Until(grain.GetAsync, v => v!.State == AcceleratorState.Lost, Wait, "the lease to expire");
-        await grain.ReportTelemetryAsync("node-lease-1", 2, Registrations.Busy);
+        await grain.ReportTelemetryAsync($"{p}-node-lease-1", 2, Registrations.Busy);
         var back = await grain.GetAsync();
 
         Assert.StartsWith("lease expired", lost!.StateReason);
@@ -47,15 +49,16 @@ public class AcceleratorGrainTests(FleetClusterFixture fleet)
     [Fact]
     public async Task Heartbeats_within_the_lease_keep_it_active()
     {
-        var grain = fleet.Grains.GetGrain<IAcceleratorGrain>("acc-steady-1");
-        await grain.RegisterAsync(Registrations.Wafer("acc-steady-1", "node-steady-1"));
+        var p = fleet.NewPrefix();
+        var grain = fleet.Grains.GetGrain<IAcceleratorGrain>($"{p}-acc-steady-1");
+        await grain.RegisterAsync(Registrations.Wafer($"{p}-acc-steady-1", $"{p}-node-steady-1"));
 
         // Three leases' worth of heartbeats, each well inside the lease.
         var until = DateTime.UtcNow + 3 * FleetClusterFixture.Lease;
         ulong sequence = 0;
         while (DateTime.UtcNow < until)
         {
-            await grain.ReportTelemetryAsync("node-steady-1", ++sequence, Registrations.Busy);
+            await grain.ReportTelemetryAsync($"{p}-node-steady-1", ++sequence, Registrations.Busy);
             Assert.Equal(AcceleratorState.Active, (await grain.GetAsync())!.State);
             await Task.Delay(FleetClusterFixture.Lease / 6);
         }
@@ -64,36 +67,39 @@ public class AcceleratorGrainTests(FleetClusterFixture fleet)
     [Fact]
     public async Task Another_node_can_neither_take_nor_report_for_an_accelerator()
     {
-        var grain = fleet.Grains.GetGrain<IAcceleratorGrain>("acc-owned-1");
-        await grain.RegisterAsync(Registrations.Wafer("acc-owned-1", "node-owner"));
+        var p = fleet.NewPrefix();
+        var grain = fleet.Grains.GetGrain<IAcceleratorGrain>($"{p}-acc-owned-1");
+        await grain.RegisterAsync(Registrations.Wafer($"{p}-acc-owned-1", $"{p}-node-owner"));
 
-        var takeover = await grain.RegisterAsync(Registrations.Wafer("acc-owned-1", "node-thief"));
-        var report = await grain.ReportTelemetryAsync("node-thief", 1, Registrations.Busy);
+        var takeover = await grain.RegisterAsync(Registrations.Wafer($"{p}-acc-owned-1", $"{p}-node-thief"));
+        var report = await grain.ReportTelemetryAsync($"{p}-node-thief", 1, Registrations.Busy);
         var view = await grain.GetAsync();
 
         Assert.Equal(AcceleratorRefusal.OwnedByAnotherNode, takeover.Refusal);
-        Assert.Contains("node-owner", takeover.Message);
+        Assert.Contains($"{p}-node-owner", takeover.Message);
         Assert.Equal(AcceleratorRefusal.OwnedByAnotherNode, report);
-        Assert.Equal("node-owner", view!.Registration.NodeId);
+        Assert.Equal($"{p}-node-owner", view!.Registration.NodeId);
         Assert.Equal(AcceleratorState.Registering, view.State);
     }
 
     [Fact]
     public async Task Telemetry_for_an_unregistered_accelerator_is_refused()
     {
-        var grain = fleet.Grains.GetGrain<IAcceleratorGrain>("acc-never-registered");
+        var p = fleet.NewPrefix();
+        var grain = fleet.Grains.GetGrain<IAcceleratorGrain>($"{p}-acc-never-registered");
 
-        Assert.Equal(AcceleratorRefusal.NotRegistered, await grain.ReportTelemetryAsync("node-x", 1, Registrations.Busy));
+        Assert.Equal(AcceleratorRefusal.NotRegistered, await grain.ReportTelemetryAsync($"{p}-node-x", 1, Registrations.Busy));
         Assert.Null(await grain.GetAsync());
     }
 
     [Fact]
     public async Task Changing_the_hardware_of_a_known_id_is_refused()
     {
-        var grain = fleet.Grains.GetGrain<IAcceleratorGrain>("acc-hw-1");
-        await grain.RegisterAsync(Registrations.Wafer("acc-hw-1", "node-hw-1"));
+        var p = fleet.NewPrefix();
+        var grain = fleet.Grains.GetGrain<IAcceleratorGrain>($"{p}-acc-hw-1");
+        await grain.RegisterAsync(Registrations.Wafer($"{p}-acc-hw-1", $"{p}-node-hw-1"));
 
-        var outcome = await grain.RegisterAsync(Registrations.GpuNode("acc-hw-1", "node-hw-1"));
+        var outcome = await grain.RegisterAsync(Registrations.GpuNode($"{p}-acc-hw-1", $"{p}-node-hw-1"));
 
         Assert.Equal(AcceleratorRefusal.HardwareChanged, outcome.Refusal);
         Assert.Equal("cs3", (await grain.GetAsync())!.Registration.Sku);
@@ -102,13 +108,14 @@ public class AcceleratorGrainTests(FleetClusterFixture fleet)
     [Fact]
     public async Task A_decommissioned_accelerator_refuses_its_agent()
     {
-        var grain = fleet.Grains.GetGrain<IAcceleratorGrain>("acc-decom-1");
-        await grain.RegisterAsync(Registrations.Wafer("acc-decom-1", "node-decom-1"));
+        var p = fleet.NewPrefix();
+        var grain = fleet.Grains.GetGrain<IAcceleratorGrain>($"{p}-acc-decom-1");
+        await grain.RegisterAsync(Registrations.Wafer($"{p}-acc-decom-1", $"{p}-node-decom-1"));
         await Eventually.Until(grain.GetAsync, v => v!.State == AcceleratorState.Lost, Wait, "the lease to expire");
 
         var decommissioned = await grain.ApplyAsync(Operators.Command(OperatorAction.Decommission, "retired"));
-        var register = await grain.RegisterAsync(Registrations.Wafer("acc-decom-1", "node-decom-1"));
-        var report = await grain.ReportTelemetryAsync("node-decom-1", 1, Registrations.Busy);
+        var register = await grain.RegisterAsync(Registrations.Wafer($"{p}-acc-decom-1", $"{p}-node-decom-1"));
+        var report = await grain.ReportTelemetryAsync($"{p}-node-decom-1", 1, Registrations.Busy);
 
         Assert.True(decommissioned.Accepted);
         Assert.Equal(AcceleratorRefusal.Decommissioned, register.Refusal);
@@ -119,9 +126,10 @@ public class AcceleratorGrainTests(FleetClusterFixture fleet)
     [Fact]
     public async Task An_illegal_operator_action_is_refused_and_changes_nothing()
     {
-        var grain = fleet.Grains.GetGrain<IAcceleratorGrain>("acc-illegal-1");
-        await grain.RegisterAsync(Registrations.Wafer("acc-illegal-1", "node-illegal-1"));
-        await grain.ReportTelemetryAsync("node-illegal-1", 1, Registrations.Busy);
+        var p = fleet.NewPrefix();
+        var grain = fleet.Grains.GetGrain<IAcceleratorGrain>($"{p}-acc-illegal-1");
+        await grain.RegisterAsync(Registrations.Wafer($"{p}-acc-illegal-1", $"{p}-node-illegal-1"));
+        await grain.ReportTelemetryAsync($"{p}-node-illegal-1", 1, Registrations.Busy);
 
         var outcome = await grain.ApplyAsync(Operators.Command(OperatorAction.Decommission, "oops"));
 
@@ -133,28 +141,30 @@ public class AcceleratorGrainTests(FleetClusterFixture fleet)
     [Fact]
     public async Task A_node_registration_is_all_or_nothing()
     {
-        await fleet.Grains.GetGrain<INodeGrain>("node-aon-owner").RegisterAsync([Registrations.Wafer("acc-aon-taken", "node-aon-owner")], "1");
+        var p = fleet.NewPrefix();
+        await fleet.Grains.GetGrain<INodeGrain>($"{p}-node-aon-owner").RegisterAsync([Registrations.Wafer($"{p}-acc-aon-taken", $"{p}-node-aon-owner")], "1");
 
-        var outcome = await fleet.Grains.GetGrain<INodeGrain>("node-aon-other").RegisterAsync(
-            [Registrations.Wafer("acc-aon-fresh", "node-aon-other"), Registrations.Wafer("acc-aon-taken", "node-aon-other")], "1");
+        var outcome = await fleet.Grains.GetGrain<INodeGrain>($"{p}-node-aon-other").RegisterAsync(
+            [Registrations.Wafer($"{p}-acc-aon-fresh", $"{p}-node-aon-other"), Registrations.Wafer($"{p}-acc-aon-taken", $"{p}-node-aon-other")], "1");
 
         Assert.False(outcome.Accepted);
         Assert.Equal(1, outcome.RefusedIndex);
         Assert.Equal(AcceleratorRefusal.OwnedByAnotherNode, outcome.Refusal);
-        Assert.Null(await fleet.Grains.GetGrain<IAcceleratorGrain>("acc-aon-fresh").GetAsync());
-        Assert.Empty(await fleet.Grains.GetGrain<INodeGrain>("node-aon-other").GetAcceleratorIdsAsync());
+        Assert.Null(await fleet.Grains.GetGrain<IAcceleratorGrain>($"{p}-acc-aon-fresh").GetAsync());
+        Assert.Empty(await fleet.Grains.GetGrain<INodeGrain>($"{p}-node-aon-other").GetAcceleratorIdsAsync());
     }
 
     [Fact]
     public async Task The_fleet_index_pages_through_every_accelerator_in_id_order_and_filters()
     {
-        var node = fleet.Grains.GetGrain<INodeGrain>("node-index");
+        var p = fleet.NewPrefix();
+        var node = fleet.Grains.GetGrain<INodeGrain>($"{p}-node-index");
         var registrations = Enumerable.Range(0, 25)
-            .Select(i => i % 5 == 0 ? Registrations.Wafer($"idx-{i:D2}", "node-index") : Registrations.GpuNode($"idx-{i:D2}", "node-index"))
+            .Select(i => i % 5 == 0 ? Registrations.Wafer($"idx-{i:D2}", $"{p}-node-index") : Registrations.GpuNode($"idx-{i:D2}", $"{p}-node-index"))
             .ToArray();
         Assert.True((await node.RegisterAsync(registrations, "1")).Accepted);
         var reader = new FleetIndexReader(fleet.Grains, Microsoft.Extensions.Options.Options.Create(new Fleet.FleetOptions { IndexShards = 4 }));
-        var all = new AcceleratorQuery(null, null, null, "node-index", null, 10);
+        var all = new AcceleratorQuery(null, null, null, $"{p}-node-index", null, 10);
         await Eventually.Until(() => reader.QueryAsync(all, default), p => p.TotalMatching == 25, TimeSpan.FromSeconds(10), "the index to hold all 25");
 
         var seen = new List<string>();

@@ -59,43 +59,45 @@ public class PlacementRoutersTests(FleetClusterFixture cluster)
     [Fact]
     public async Task The_budget_cache_applies_this_silos_charges_and_asks_the_grain_again_once_a_pool_is_used_up()
     {
+        var p = cluster.NewPrefix();
         // A cache of its own with a long TTL, so only the charge (not expiry) decides what it answers. The
         // tenant's grain is never charged here: whatever differs from the grain's answer came from the cache.
         var cache = new TenantBudgetCache(Options.Create(new LimitOptions { BudgetCacheTtl = TimeSpan.FromMinutes(5) }), TimeProvider.System);
         var grains = cluster.Grains;
-        var fresh = await cache.GetAsync(grains, "rb-tenant", "tiny"); // 6,000 tokens a minute per pool
+        var fresh = await cache.GetAsync(grains, $"{p}-rb-tenant", "tiny"); // 6,000 tokens a minute per pool
         Assert.Equal(6_000, fresh.WaferTokensLeft, 0);
 
-        cache.Charged("rb-tenant", "tiny", HardwareClass.WaferScale, 1_000);
-        cache.Charged("rb-tenant", "tiny", HardwareClass.Gpu, 2_500);
-        var charged = await cache.GetAsync(grains, "rb-tenant", "tiny");
+        cache.Charged($"{p}-rb-tenant", "tiny", HardwareClass.WaferScale, 1_000);
+        cache.Charged($"{p}-rb-tenant", "tiny", HardwareClass.Gpu, 2_500);
+        var charged = await cache.GetAsync(grains, $"{p}-rb-tenant", "tiny");
         Assert.Equal(fresh.WaferTokensLeft - 1_000, charged.WaferTokensLeft, 0);
         Assert.Equal(fresh.GpuTokensLeft - 2_500, charged.GpuTokensLeft, 0);
         Assert.Equal(0, charged.ExhaustedBits);
 
         // Using a pool up drops the cached status: the grain knows when it refills, the cache does not.
-        cache.Charged("rb-tenant", "tiny", HardwareClass.WaferScale, 10_000);
-        var asked = await cache.GetAsync(grains, "rb-tenant", "tiny");
+        cache.Charged($"{p}-rb-tenant", "tiny", HardwareClass.WaferScale, 10_000);
+        var asked = await cache.GetAsync(grains, $"{p}-rb-tenant", "tiny");
         Assert.Equal(6_000, asked.WaferTokensLeft, 0); // the grain's own view: it was never charged
 
         // A charge for a tenant the cache has not seen creates nothing.
-        cache.Charged("rb-unseen", "tiny", HardwareClass.WaferScale, 1_000);
-        Assert.Equal(6_000, (await cache.GetAsync(grains, "rb-unseen", "tiny")).WaferTokensLeft, 0);
+        cache.Charged($"{p}-rb-unseen", "tiny", HardwareClass.WaferScale, 1_000);
+        Assert.Equal(6_000, (await cache.GetAsync(grains, $"{p}-rb-unseen", "tiny")).WaferTokensLeft, 0);
     }
 
     [Fact]
     public async Task Charges_are_summed_per_tenant_and_pool_and_reach_the_tenants_grain_within_the_flush_interval()
     {
+        var p = cluster.NewPrefix();
         var buffer = Silo.GetRequiredService<TenantChargeBuffer>();
-        var grain = cluster.Grains.GetGrain<ITenantBudgetGrain>("cb-tenant");
+        var grain = cluster.Grains.GetGrain<ITenantBudgetGrain>($"{p}-cb-tenant");
         var before = await grain.GetStatusAsync("tiny");
 
         for (var i = 0; i < 10; i++)
         {
-            buffer.Add("cb-tenant", "tiny", HardwareClass.WaferScale, 100);
+            buffer.Add($"{p}-cb-tenant", "tiny", HardwareClass.WaferScale, 100);
         }
 
-        buffer.Add("cb-tenant", "tiny", HardwareClass.Gpu, 700);
+        buffer.Add($"{p}-cb-tenant", "tiny", HardwareClass.Gpu, 700);
 
         // 1,000 wafer tokens and 700 GPU tokens arrive as sums; the buckets refill meanwhile (100 tokens/s), so
         // the grain's levels drop by the charge less at most the refill of the wait.
@@ -108,16 +110,17 @@ public class PlacementRoutersTests(FleetClusterFixture cluster)
     [Fact]
     public async Task A_charge_sent_at_once_leaves_the_buffer_and_reaches_the_grain()
     {
+        var p = cluster.NewPrefix();
         var buffer = Silo.GetRequiredService<TenantChargeBuffer>();
-        var grain = cluster.Grains.GetGrain<ITenantBudgetGrain>("cb-now");
+        var grain = cluster.Grains.GetGrain<ITenantBudgetGrain>($"{p}-cb-now");
         var before = await grain.GetStatusAsync("tiny");
 
-        buffer.Add("cb-now", "tiny", HardwareClass.WaferScale, 7_000); // more than the 6,000-token bucket
-        buffer.Add("cb-now", "tiny", HardwareClass.Gpu, 10);
-        Assert.Equal(7_000, buffer.Pending("cb-now", "tiny", HardwareClass.WaferScale));
+        buffer.Add($"{p}-cb-now", "tiny", HardwareClass.WaferScale, 7_000); // more than the 6,000-token bucket
+        buffer.Add($"{p}-cb-now", "tiny", HardwareClass.Gpu, 10);
+        Assert.Equal(7_000, buffer.Pending($"{p}-cb-now", "tiny", HardwareClass.WaferScale));
 
-        buffer.SendNow("cb-now", "tiny", HardwareClass.WaferScale);
-        Assert.Equal(0, buffer.Pending("cb-now", "tiny", HardwareClass.WaferScale)); // taken out and sent, not left for the flush
+        buffer.SendNow($"{p}-cb-now", "tiny", HardwareClass.WaferScale);
+        Assert.Equal(0, buffer.Pending($"{p}-cb-now", "tiny", HardwareClass.WaferScale)); // taken out and sent, not left for the flush
 
         var status = await Eventually.Until(() => grain.GetStatusAsync("tiny"), s => s.ExhaustedBits != 0, TimeSpan.FromSeconds(5), "the wafer pool to be used up");
         Assert.True(status.WaferTokensLeft < 0, $"wafer tokens left {status.WaferTokensLeft}, before {before.WaferTokensLeft}");

@@ -94,7 +94,8 @@ public sealed class AgentApiBadInputTests(ControlPlaneFixture plane) : IClassFix
     [Fact]
     public async Task An_agent_version_with_control_characters_is_refused()
     {
-        var request = Specs.Register("bad-version", Specs.Wafer("bad-version-cs3"));
+        var p = plane.NewPrefix();
+        var request = Specs.Register("bad-version", Specs.Wafer($"{p}-bad-version-cs3"));
         request.AgentVersion = "1.0\u001b[31m";
 
         await RpcAssert.FailsOnField(StatusCode.InvalidArgument, "agent_version", () => Register(request), "U+001B at position 3");
@@ -115,11 +116,12 @@ public sealed class AgentApiBadInputTests(ControlPlaneFixture plane) : IClassFix
     [Fact]
     public async Task Registering_without_a_token_or_with_a_wrong_one_is_unauthenticated()
     {
-        var request = Specs.Register("auth-node", Specs.Wafer("auth-node-cs3"));
+        var p = plane.NewPrefix();
+        var request = Specs.Register($"{p}-auth-node", Specs.Wafer($"{p}-auth-node-cs3"));
 
         var none = await RpcAssert.Fails(StatusCode.Unauthenticated, () => Register(request, new Metadata()));
         var garbage = await RpcAssert.Fails(StatusCode.Unauthenticated, () => Register(request, new Metadata { { "authorization", "Bearer nonsense" } }));
-        var forged = BearerToken.Issue("some-other-cluster-signing-key-32-bytes!!"u8, CallerRole.Agent, "auth-node");
+        var forged = BearerToken.Issue("some-other-cluster-signing-key-32-bytes!!"u8, CallerRole.Agent, $"{p}-auth-node");
         var wrongKey = await RpcAssert.Fails(StatusCode.Unauthenticated, () => Register(request, new Metadata { { "authorization", $"Bearer {forged}" } }));
         var basic = await RpcAssert.Fails(StatusCode.Unauthenticated, () => Register(request, new Metadata { { "authorization", "Basic dXNlcjpwYXNz" } }));
 
@@ -127,32 +129,34 @@ public sealed class AgentApiBadInputTests(ControlPlaneFixture plane) : IClassFix
         Assert.Contains("not a ControlPlane token", garbage.Status.Detail);
         Assert.Contains("signature does not match", wrongKey.Status.Detail);
         Assert.Contains("Bearer scheme", basic.Status.Detail);
-        Assert.Empty(await plane.ListAsync("auth-node"));
+        Assert.Empty(await plane.ListAsync($"{p}-auth-node"));
     }
 
     [Fact]
     public async Task A_token_for_another_node_or_another_role_is_denied()
     {
-        var request = Specs.Register("victim-node", Specs.Wafer("victim-node-cs3"));
+        var p = plane.NewPrefix();
+        var request = Specs.Register($"{p}-victim-node", Specs.Wafer($"{p}-victim-node-cs3"));
 
-        await RpcAssert.FailsOnField(StatusCode.PermissionDenied, "node_id", () => Register(request, AgentOf("attacker-node")), "bound to node 'attacker-node'");
+        await RpcAssert.FailsOnField(StatusCode.PermissionDenied, "node_id", () => Register(request, AgentOf($"{p}-attacker-node")), $"bound to node '{p}-attacker-node'");
         var asOperator = await RpcAssert.Fails(StatusCode.PermissionDenied, () => Register(request, plane.Operator));
 
         Assert.Contains("needs a token with role agent", asOperator.Status.Detail);
-        Assert.Empty(await plane.ListAsync("victim-node"));
+        Assert.Empty(await plane.ListAsync($"{p}-victim-node"));
     }
 
     [Fact]
     public async Task An_accelerator_id_held_by_another_node_already_exists_and_stays_with_its_owner()
     {
-        await Register(Specs.Register("owner-node", Specs.Wafer("shared-cs3")));
+        var p = plane.NewPrefix();
+        await Register(Specs.Register($"{p}-owner-node", Specs.Wafer($"{p}-shared-cs3")));
 
         await RpcAssert.FailsOnField(StatusCode.AlreadyExists, "accelerators[1].accelerator_id",
-            () => Register(Specs.Register("other-node", Specs.Wafer("other-node-cs3"), Specs.Wafer("shared-cs3"))), "registered to node 'owner-node'");
+            () => Register(Specs.Register($"{p}-other-node", Specs.Wafer($"{p}-other-node-cs3"), Specs.Wafer($"{p}-shared-cs3"))), $"registered to node '{p}-owner-node'");
 
-        var shared = await plane.Fleet.GetAcceleratorAsync(new GetAcceleratorRequest { AcceleratorId = "shared-cs3" }, plane.Operator);
-        Assert.Equal("owner-node", shared.NodeId);
-        Assert.Empty(await plane.ListAsync("other-node")); // all or nothing: its own wafer was not registered either
+        var shared = await plane.Fleet.GetAcceleratorAsync(new GetAcceleratorRequest { AcceleratorId = $"{p}-shared-cs3" }, plane.Operator);
+        Assert.Equal($"{p}-owner-node", shared.NodeId);
+        Assert.Empty(await plane.ListAsync($"{p}-other-node")); // all or nothing: its own wafer was not registered either
     }
 
     [Fact]
@@ -172,23 +176,25 @@ public sealed class AgentApiBadInputTests(ControlPlaneFixture plane) : IClassFix
     [Fact]
     public async Task Re_registering_is_idempotent()
     {
-        var request = Specs.Register("again-node", Specs.GpuNode("again-node"));
+        var p = plane.NewPrefix();
+        var request = Specs.Register($"{p}-again-node", Specs.GpuNode($"{p}-again-node"));
 
-        var first = await plane.Agents.RegisterAsync(request, AgentOf("again-node"));
-        var second = await plane.Agents.RegisterAsync(request, AgentOf("again-node"));
+        var first = await plane.Agents.RegisterAsync(request, AgentOf($"{p}-again-node"));
+        var second = await plane.Agents.RegisterAsync(request, AgentOf($"{p}-again-node"));
 
         Assert.Equal(first.Accelerators[0].RegisteredTime, second.Accelerators[0].RegisteredTime);
-        Assert.Single(await Eventually.Until(() => plane.ListAsync("again-node"), l => l.Count == 1, TimeSpan.FromSeconds(10), "the index"));
+        Assert.Single(await Eventually.Until(() => plane.ListAsync($"{p}-again-node"), l => l.Count == 1, TimeSpan.FromSeconds(10), "the index"));
         Assert.True(second.LeaseDuration.ToTimeSpan() > second.HeartbeatInterval.ToTimeSpan());
     }
 
     [Fact]
     public async Task The_stream_must_open_with_a_hello()
     {
-        await Register(Specs.Register("hello-node", Specs.Wafer("hello-node-cs3")));
-        using var call = plane.Agents.Connect(AgentOf("hello-node"));
+        var p = plane.NewPrefix();
+        await Register(Specs.Register($"{p}-hello-node", Specs.Wafer($"{p}-hello-node-cs3")));
+        using var call = plane.Agents.Connect(AgentOf($"{p}-hello-node"));
 
-        await call.RequestStream.WriteAsync(Specs.Telemetry("hello-node-cs3", 1));
+        await call.RequestStream.WriteAsync(Specs.Telemetry($"{p}-hello-node-cs3", 1));
 
         await RpcAssert.FailsOnField(StatusCode.InvalidArgument, "hello", () => call.ResponseStream.MoveNext(), "first message on the stream must be a Hello");
     }
@@ -212,7 +218,8 @@ public sealed class AgentApiBadInputTests(ControlPlaneFixture plane) : IClassFix
     [Fact]
     public async Task Telemetry_for_an_unregistered_accelerator_is_not_found()
     {
-        using var call = await OpenStream("tele-unreg", "tele-unreg-cs3");
+        var p = plane.NewPrefix();
+        using var call = await OpenStream("tele-unreg", $"{p}-tele-unreg-cs3");
 
         await call.RequestStream.WriteAsync(Specs.Telemetry("no-such-accelerator", 1));
 
@@ -222,15 +229,16 @@ public sealed class AgentApiBadInputTests(ControlPlaneFixture plane) : IClassFix
     [Fact]
     public async Task Telemetry_for_another_nodes_accelerator_is_denied_and_leaves_it_untouched()
     {
-        await Register(Specs.Register("tele-owner", Specs.Wafer("tele-owned-cs3")));
+        var p = plane.NewPrefix();
+        await Register(Specs.Register("tele-owner", Specs.Wafer($"{p}-tele-owned-cs3")));
         var denied = plane.Metrics.StreamErrors.WithLabels("PermissionDenied").Value;
-        var before = await plane.Fleet.GetAcceleratorAsync(new GetAcceleratorRequest { AcceleratorId = "tele-owned-cs3" }, plane.Operator);
-        using var call = await OpenStream("tele-intruder", "tele-intruder-cs3");
+        var before = await plane.Fleet.GetAcceleratorAsync(new GetAcceleratorRequest { AcceleratorId = $"{p}-tele-owned-cs3" }, plane.Operator);
+        using var call = await OpenStream("tele-intruder", $"{p}-tele-intruder-cs3");
 
-        await call.RequestStream.WriteAsync(Specs.Telemetry("tele-owned-cs3", 1, utilization: 0.99));
+        await call.RequestStream.WriteAsync(Specs.Telemetry($"{p}-tele-owned-cs3", 1, utilization: 0.99));
 
         await RpcAssert.FailsOnField(StatusCode.PermissionDenied, "telemetry.accelerator_id", () => call.ResponseStream.MoveNext(), "belongs to another node");
-        var after = await plane.Fleet.GetAcceleratorAsync(new GetAcceleratorRequest { AcceleratorId = "tele-owned-cs3" }, plane.Operator);
+        var after = await plane.Fleet.GetAcceleratorAsync(new GetAcceleratorRequest { AcceleratorId = $"{p}-tele-owned-cs3" }, plane.Operator);
         Assert.Equal(before.State, after.State);
         Assert.Equal(before.Telemetry, after.Telemetry);
         Assert.Null(after.LastHeartbeatTime);
@@ -240,15 +248,16 @@ public sealed class AgentApiBadInputTests(ControlPlaneFixture plane) : IClassFix
     [Fact]
     public async Task Drain_progress_with_a_negative_count_or_for_another_nodes_accelerator_is_refused()
     {
-        await Register(Specs.Register("drain-owner", Specs.Wafer("drain-owned-cs3")));
-        using (var call = await OpenStream("drain-bad", "drain-bad-cs3"))
+        var p = plane.NewPrefix();
+        await Register(Specs.Register("drain-owner", Specs.Wafer($"{p}-drain-owned-cs3")));
+        using (var call = await OpenStream("drain-bad", $"{p}-drain-bad-cs3"))
         {
-            await call.RequestStream.WriteAsync(new AgentMessage { DrainProgress = new DrainProgress { AcceleratorId = "drain-bad-cs3", RemainingStreams = -1 } });
+            await call.RequestStream.WriteAsync(new AgentMessage { DrainProgress = new DrainProgress { AcceleratorId = $"{p}-drain-bad-cs3", RemainingStreams = -1 } });
             await RpcAssert.FailsOnField(StatusCode.InvalidArgument, "drain_progress.remaining_streams", () => call.ResponseStream.MoveNext(), "0..1000000");
         }
 
-        using var intruder = await OpenStream("drain-intruder", "drain-intruder-cs3");
-        await intruder.RequestStream.WriteAsync(new AgentMessage { DrainProgress = new DrainProgress { AcceleratorId = "drain-owned-cs3", RemainingStreams = 0 } });
+        using var intruder = await OpenStream("drain-intruder", $"{p}-drain-intruder-cs3");
+        await intruder.RequestStream.WriteAsync(new AgentMessage { DrainProgress = new DrainProgress { AcceleratorId = $"{p}-drain-owned-cs3", RemainingStreams = 0 } });
         await RpcAssert.FailsOnField(StatusCode.PermissionDenied, "drain_progress.accelerator_id", () => intruder.ResponseStream.MoveNext(), "not one of this node's");
     }
 
@@ -289,13 +298,14 @@ public sealed class AgentApiBadInputTests(ControlPlaneFixture plane) : IClassFix
     [Fact]
     public async Task A_replayed_report_is_ignored()
     {
-        using var call = await OpenStream("replay-node", "replay-node-cs3");
-        await call.RequestStream.WriteAsync(Specs.Telemetry("replay-node-cs3", 5, utilization: 0.7));
-        await call.RequestStream.WriteAsync(Specs.Telemetry("replay-node-cs3", 4, utilization: 0.1)); // older: must not win
-        await call.RequestStream.WriteAsync(Specs.Telemetry("replay-node-cs3", 5, utilization: 0.2)); // replayed: must not win
+        var p = plane.NewPrefix();
+        using var call = await OpenStream($"{p}-replay-node", $"{p}-replay-node-cs3");
+        await call.RequestStream.WriteAsync(Specs.Telemetry($"{p}-replay-node-cs3", 5, utilization: 0.7));
+        await call.RequestStream.WriteAsync(Specs.Telemetry($"{p}-replay-node-cs3", 4, utilization: 0.1)); // older: must not win
+        await call.RequestStream.WriteAsync(Specs.Telemetry($"{p}-replay-node-cs3", 5, utilization: 0.2)); // replayed: must not win
 
         var accelerator = await Eventually.Until(
-            () => plane.Fleet.GetAcceleratorAsync(new GetAcceleratorRequest { AcceleratorId = "replay-node-cs3" }, plane.Operator).ResponseAsync,
+            () => plane.Fleet.GetAcceleratorAsync(new GetAcceleratorRequest { AcceleratorId = $"{p}-replay-node-cs3" }, plane.Operator).ResponseAsync,
             a => a.State == AcceleratorState.Active, TimeSpan.FromSeconds(10), "the first report");
         await call.RequestStream.WriteAsync(new AgentMessage { Goodbye = new Goodbye { Reason = "done" } });
         await call.RequestStream.CompleteAsync();
@@ -303,30 +313,31 @@ public sealed class AgentApiBadInputTests(ControlPlaneFixture plane) : IClassFix
         {
         }
 
-        accelerator = await plane.Fleet.GetAcceleratorAsync(new GetAcceleratorRequest { AcceleratorId = "replay-node-cs3" }, plane.Operator);
+        accelerator = await plane.Fleet.GetAcceleratorAsync(new GetAcceleratorRequest { AcceleratorId = $"{p}-replay-node-cs3" }, plane.Operator);
         Assert.Equal(0.7, accelerator.Telemetry.Utilization);
     }
 
     [Fact]
     public async Task A_report_refused_after_the_stream_was_accepted_still_ends_the_stream()
     {
-        using var call = await OpenStream("tele-decom", "tele-decom-cs3");
-        await call.RequestStream.WriteAsync(Specs.Telemetry("tele-decom-cs3", 1));
+        var p = plane.NewPrefix();
+        using var call = await OpenStream("tele-decom", $"{p}-tele-decom-cs3");
+        await call.RequestStream.WriteAsync(Specs.Telemetry($"{p}-tele-decom-cs3", 1));
         await Eventually.Until(
-            () => plane.Fleet.GetAcceleratorAsync(new GetAcceleratorRequest { AcceleratorId = "tele-decom-cs3" }, plane.Operator).ResponseAsync,
+            () => plane.Fleet.GetAcceleratorAsync(new GetAcceleratorRequest { AcceleratorId = $"{p}-tele-decom-cs3" }, plane.Operator).ResponseAsync,
             a => a.State == AcceleratorState.Active, TimeSpan.FromSeconds(10), "the first report");
 
         // The node falls silent (this raw stream sends no more heartbeats), and an operator retires it.
         await Eventually.Until(
-            () => plane.Fleet.GetAcceleratorAsync(new GetAcceleratorRequest { AcceleratorId = "tele-decom-cs3" }, plane.Operator).ResponseAsync,
+            () => plane.Fleet.GetAcceleratorAsync(new GetAcceleratorRequest { AcceleratorId = $"{p}-tele-decom-cs3" }, plane.Operator).ResponseAsync,
             a => a.State == AcceleratorState.Lost, TimeSpan.FromSeconds(10), "the lease to expire");
         await plane.Fleet.DecommissionAcceleratorsAsync(new AcceleratorActionRequest
         {
-            AcceleratorIds = { "tele-decom-cs3" }, Reason = "retire", RequestId = "tele-decom-decommission",
+            AcceleratorIds = { $"{p}-tele-decom-cs3" }, Reason = "retire", RequestId = "tele-decom-decommission",
         }, plane.Operator);
 
         // Later reports are forwarded in the background; the refusal must still reach the agent.
-        await call.RequestStream.WriteAsync(Specs.Telemetry("tele-decom-cs3", 2));
+        await call.RequestStream.WriteAsync(Specs.Telemetry($"{p}-tele-decom-cs3", 2));
 
         await RpcAssert.FailsOnField(StatusCode.FailedPrecondition, "telemetry.accelerator_id", () => call.ResponseStream.MoveNext(), "decommissioned");
     }
@@ -334,13 +345,14 @@ public sealed class AgentApiBadInputTests(ControlPlaneFixture plane) : IClassFix
     [Fact]
     public async Task A_flood_of_reports_is_accepted_and_folded_into_the_latest_snapshot()
     {
+        var p = plane.NewPrefix();
         var accepted = plane.Metrics.TelemetryReports.Value;
         var applied = plane.Metrics.TelemetryApplied.Value;
-        using var call = await OpenStream("tele-flood", "tele-flood-cs3");
+        using var call = await OpenStream("tele-flood", $"{p}-tele-flood-cs3");
 
         for (ulong i = 1; i <= 500; i++)
         {
-            await call.RequestStream.WriteAsync(Specs.Telemetry("tele-flood-cs3", i, utilization: i / 1000.0));
+            await call.RequestStream.WriteAsync(Specs.Telemetry($"{p}-tele-flood-cs3", i, utilization: i / 1000.0));
         }
 
         await call.RequestStream.WriteAsync(new AgentMessage { Goodbye = new Goodbye { Reason = "done" } });
@@ -349,7 +361,7 @@ public sealed class AgentApiBadInputTests(ControlPlaneFixture plane) : IClassFix
         {
         }
 
-        var accelerator = await plane.Fleet.GetAcceleratorAsync(new GetAcceleratorRequest { AcceleratorId = "tele-flood-cs3" }, plane.Operator);
+        var accelerator = await plane.Fleet.GetAcceleratorAsync(new GetAcceleratorRequest { AcceleratorId = $"{p}-tele-flood-cs3" }, plane.Operator);
         Assert.Equal(0.5, accelerator.Telemetry.Utilization); // the last report won
         Assert.True(plane.Metrics.TelemetryReports.Value - accepted >= 500);
         Assert.True(plane.Metrics.TelemetryApplied.Value - applied < 500, "reports arriving faster than the apply interval must be folded");

@@ -81,17 +81,18 @@ public sealed class AgentLifecycleTests(ControlPlaneFixture plane) : IClassFixtu
     [Fact]
     public async Task An_agent_refused_for_another_nodes_token_backs_off_and_reports_why()
     {
+        var p = plane.NewPrefix();
         // A node whose token is for another node keeps being refused, backs off, and reports why.
         var options = new NodeAgentOptions
         {
-            NodeId = "backoff-node",
+            NodeId = $"{p}-backoff-node",
             Token = plane.Tokens.Issue(CallerRole.Agent, "someone-else"),
-            Accelerators = [Specs.Wafer("backoff-node-cs3")],
+            Accelerators = [Specs.Wafer($"{p}-backoff-node-cs3")],
             InitialBackoff = TimeSpan.FromMilliseconds(20),
             MaxBackoff = TimeSpan.FromMilliseconds(100),
         };
-        var agent = new NodeAgent(options, plane.Channel.CreateCallInvoker(), new SimulatedTelemetrySource("backoff-node-cs3", true, 44_000_000_000,
-                new SimulatedReplicaHost("backoff-node", ["backoff-node-cs3"], 25e9, TimeProvider.System), new Random(1)),
+        var agent = new NodeAgent(options, plane.Channel.CreateCallInvoker(), new SimulatedTelemetrySource($"{p}-backoff-node-cs3", true, 44_000_000_000,
+                new SimulatedReplicaHost($"{p}-backoff-node", [$"{p}-backoff-node-cs3"], 25e9, TimeProvider.System), new Random(1)),
             TimeProvider.System, new Random(1), NullLogger.Instance);
         using var stop = new CancellationTokenSource();
         var run = agent.RunAsync(stop.Token);
@@ -101,8 +102,8 @@ public sealed class AgentLifecycleTests(ControlPlaneFixture plane) : IClassFixtu
         await run;
 
         Assert.Equal(0, agent.Connections);
-        Assert.Contains("it cannot act for node 'backoff-node'", agent.LastError);
-        Assert.Empty(await plane.ListAsync("backoff-node"));
+        Assert.Contains($"it cannot act for node '{p}-backoff-node'", agent.LastError);
+        Assert.Empty(await plane.ListAsync($"{p}-backoff-node"));
     }
 
     [Fact]

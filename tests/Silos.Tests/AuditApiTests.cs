@@ -15,23 +15,24 @@ public sealed class AuditApiTests(ControlPlaneFixture plane) : IClassFixture<Con
     [Fact]
     public async Task Actions_are_listed_newest_first_by_filter_and_page_with_their_actor_and_result()
     {
+        var p = plane.NewPrefix();
         var bob = plane.Auth(CallerRole.Operator, "bob");
-        await plane.Agents.RegisterAsync(Specs.Register("audit-node", Specs.Wafer("audit-cs3")), plane.Auth(CallerRole.Agent, "audit-node"));
+        await plane.Agents.RegisterAsync(Specs.Register($"{p}-audit-node", Specs.Wafer($"{p}-audit-cs3")), plane.Auth(CallerRole.Agent, $"{p}-audit-node"));
         foreach (var (action, i) in new[] { "cordon", "uncordon", "cordon" }.Select((a, i) => (a, i)))
         {
-            var request = new AcceleratorActionRequest { AcceleratorIds = { "audit-cs3" }, Reason = $"step {i}", RequestId = $"audit-{i}" };
+            var request = new AcceleratorActionRequest { AcceleratorIds = { $"{p}-audit-cs3" }, Reason = $"step {i}", RequestId = $"audit-{i}" };
             await (action == "cordon" ? plane.Fleet.CordonAcceleratorsAsync(request, bob) : plane.Fleet.UncordonAcceleratorsAsync(request, bob));
         }
 
         await Assert.ThrowsAsync<RpcException>(() => plane.Fleet.DrainAcceleratorsAsync(
-            new DrainAcceleratorsRequest { AcceleratorIds = { "audit-cs3" }, Reason = "too soon", RequestId = "audit-3", Deadline = Duration.FromTimeSpan(TimeSpan.FromDays(30)) }, bob).ResponseAsync);
+            new DrainAcceleratorsRequest { AcceleratorIds = { $"{p}-audit-cs3" }, Reason = "too soon", RequestId = "audit-3", Deadline = Duration.FromTimeSpan(TimeSpan.FromDays(30)) }, bob).ResponseAsync);
 
-        var all = await List(new ListAuditEntriesRequest { Target = "audit-cs3" });
-        var page1 = await List(new ListAuditEntriesRequest { Target = "audit-cs3", PageSize = 2 });
-        var page2 = await List(new ListAuditEntriesRequest { Target = "audit-cs3", PageSize = 2, PageToken = page1.NextPageToken });
-        var cordons = await List(new ListAuditEntriesRequest { Target = "audit-cs3", Action = "cordon" });
-        var nobody = await List(new ListAuditEntriesRequest { Target = "audit-cs3", Actor = "carol" });
-        var future = await List(new ListAuditEntriesRequest { Target = "audit-cs3", StartTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddHours(1)), EndTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddHours(2)) });
+        var all = await List(new ListAuditEntriesRequest { Target = $"{p}-audit-cs3" });
+        var page1 = await List(new ListAuditEntriesRequest { Target = $"{p}-audit-cs3", PageSize = 2 });
+        var page2 = await List(new ListAuditEntriesRequest { Target = $"{p}-audit-cs3", PageSize = 2, PageToken = page1.NextPageToken });
+        var cordons = await List(new ListAuditEntriesRequest { Target = $"{p}-audit-cs3", Action = "cordon" });
+        var nobody = await List(new ListAuditEntriesRequest { Target = $"{p}-audit-cs3", Actor = "carol" });
+        var future = await List(new ListAuditEntriesRequest { Target = $"{p}-audit-cs3", StartTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddHours(1)), EndTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddHours(2)) });
 
         Assert.Equal(["drain", "cordon", "uncordon", "cordon"], all.Entries.Select(e => e.Action));
         Assert.All(all.Entries, e => Assert.Equal("bob", e.Actor));
@@ -90,33 +91,35 @@ public sealed class AuditApiTests(ControlPlaneFixture plane) : IClassFixture<Con
     [Fact]
     public async Task A_reason_longer_than_the_limit_is_refused_by_name()
     {
+        var p = plane.NewPrefix();
         await RpcAssert.FailsOnField(StatusCode.InvalidArgument, "reason", () => plane.Fleet.CordonAcceleratorsAsync(
-            new AcceleratorActionRequest { AcceleratorIds = { "long-reason-cs3" }, Reason = new string('r', 100_000), RequestId = "long-reason" }, plane.Operator).ResponseAsync,
+            new AcceleratorActionRequest { AcceleratorIds = { $"{p}-long-reason-cs3" }, Reason = new string('r', 100_000), RequestId = "long-reason" }, plane.Operator).ResponseAsync,
             "at most 512 characters");
     }
 
     [Fact]
     public async Task A_refused_attempt_at_an_operator_action_is_on_record_with_who_what_and_why()
     {
+        var p = plane.NewPrefix();
         var viewer = plane.Auth(CallerRole.Viewer, "curious-viewer");
         var forged = new Metadata { { "authorization", "Bearer cp1.operator.bWFsbG9yeQ.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" } };
 
         await RpcAssert.Fails(StatusCode.PermissionDenied, () => plane.Fleet.CordonAcceleratorsAsync(
-            new AcceleratorActionRequest { AcceleratorIds = { "denied-cs3" }, Reason = "just looking", RequestId = "denied-1" }, viewer).ResponseAsync);
+            new AcceleratorActionRequest { AcceleratorIds = { $"{p}-denied-cs3" }, Reason = "just looking", RequestId = "denied-1" }, viewer).ResponseAsync);
         await RpcAssert.Fails(StatusCode.PermissionDenied, () => plane.Deployments.ScaleDeploymentAsync(
             new ScaleDeploymentRequest { Name = "denied-model", DesiredReplicas = 9, RequestId = "denied-2" }, plane.Gateway).ResponseAsync);
         await RpcAssert.Fails(StatusCode.Unauthenticated, () => plane.Fleet.DrainAcceleratorsAsync(
-            new DrainAcceleratorsRequest { AcceleratorIds = { "denied-cs3" }, Reason = "forged", RequestId = "denied-3" }, forged).ResponseAsync);
+            new DrainAcceleratorsRequest { AcceleratorIds = { $"{p}-denied-cs3" }, Reason = "forged", RequestId = "denied-3" }, forged).ResponseAsync);
 
         var cordon = (await List(new ListAuditEntriesRequest { Actor = "curious-viewer" })).Entries.Single();
         Assert.Equal(("viewer", "cordon", "PERMISSION_DENIED"), (cordon.Role, cordon.Action, cordon.Result));
-        Assert.Equal(["denied-cs3"], cordon.Targets);
+        Assert.Equal([$"{p}-denied-cs3"], cordon.Targets);
         Assert.Equal("just looking", cordon.Reason);
         Assert.Equal("denied-1", cordon.RequestId);
         Assert.Contains("role 'viewer' may not call", cordon.ResultMessage);
         var scale = (await List(new ListAuditEntriesRequest { Actor = "test-gateway", Action = "deployments.scale" })).Entries.Single();
         Assert.Equal(["denied-model"], scale.Targets);
-        var drain = (await List(new ListAuditEntriesRequest { Target = "denied-cs3", Action = "drain" })).Entries.Single();
+        var drain = (await List(new ListAuditEntriesRequest { Target = $"{p}-denied-cs3", Action = "drain" })).Entries.Single();
         Assert.Equal(("(unauthenticated)", "UNAUTHENTICATED"), (drain.Actor, drain.Result));
         Assert.Contains("signature", drain.ResultMessage);
 
@@ -128,6 +131,7 @@ public sealed class AuditApiTests(ControlPlaneFixture plane) : IClassFixture<Con
     [Fact]
     public async Task A_flood_of_refused_attempts_is_recorded_at_a_bounded_rate_and_counted_in_full()
     {
+        var p = plane.NewPrefix();
         var flooder = plane.Auth(CallerRole.Viewer, "flooding-viewer");
         var bystander = plane.Auth(CallerRole.Viewer, "other-viewer");
         var counted = plane.Metrics.RefusedOperatorAttempts.WithLabels("PERMISSION_DENIED").Value;
@@ -135,11 +139,11 @@ public sealed class AuditApiTests(ControlPlaneFixture plane) : IClassFixture<Con
         for (var i = 0; i < 300; i++)
         {
             await RpcAssert.Fails(StatusCode.PermissionDenied, () => plane.Fleet.CordonAcceleratorsAsync(
-                new AcceleratorActionRequest { AcceleratorIds = { "flood-cs3" }, Reason = "flood", RequestId = $"flood-{i}" }, flooder).ResponseAsync);
+                new AcceleratorActionRequest { AcceleratorIds = { $"{p}-flood-cs3" }, Reason = "flood", RequestId = $"flood-{i}" }, flooder).ResponseAsync);
         }
 
         await RpcAssert.Fails(StatusCode.PermissionDenied, () => plane.Fleet.CordonAcceleratorsAsync(
-            new AcceleratorActionRequest { AcceleratorIds = { "flood-cs3" }, Reason = "once", RequestId = "other-1" }, bystander).ResponseAsync);
+            new AcceleratorActionRequest { AcceleratorIds = { $"{p}-flood-cs3" }, Reason = "once", RequestId = "other-1" }, bystander).ResponseAsync);
 
         var recorded = (await List(new ListAuditEntriesRequest { Actor = "flooding-viewer", PageSize = 1000 })).Entries;
         Assert.InRange(recorded.Count, 1, ControlPlane.Silos.Audit.RefusedAttemptAudit.BurstPerActor);

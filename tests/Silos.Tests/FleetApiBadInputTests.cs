@@ -50,19 +50,21 @@ public sealed class FleetApiBadInputTests(ControlPlaneFixture plane) : IClassFix
     [Fact]
     public async Task Pinging_an_unknown_node_or_with_a_bad_timeout_is_refused()
     {
+        var p = plane.NewPrefix();
         await RpcAssert.FailsOnField(StatusCode.NotFound, "node_id",
-            () => plane.Fleet.PingNodeAsync(new PingNodeRequest { NodeId = "ghost-node" }, plane.Operator).ResponseAsync);
+            () => plane.Fleet.PingNodeAsync(new PingNodeRequest { NodeId = $"{p}-ghost-node" }, plane.Operator).ResponseAsync);
         await RpcAssert.FailsOnField(StatusCode.InvalidArgument, "timeout_ms",
-            () => plane.Fleet.PingNodeAsync(new PingNodeRequest { NodeId = "ghost-node", TimeoutMs = -5 }, plane.Operator).ResponseAsync);
+            () => plane.Fleet.PingNodeAsync(new PingNodeRequest { NodeId = $"{p}-ghost-node", TimeoutMs = -5 }, plane.Operator).ResponseAsync);
         await RpcAssert.FailsOnField(StatusCode.InvalidArgument, "timeout_ms",
-            () => plane.Fleet.PingNodeAsync(new PingNodeRequest { NodeId = "ghost-node", TimeoutMs = 3_600_000 }, plane.Operator).ResponseAsync);
+            () => plane.Fleet.PingNodeAsync(new PingNodeRequest { NodeId = $"{p}-ghost-node", TimeoutMs = 3_600_000 }, plane.Operator).ResponseAsync);
     }
 
     [Fact]
     public async Task Roles_are_enforced()
     {
+        var p = plane.NewPrefix();
         var none = await RpcAssert.Fails(StatusCode.Unauthenticated, () => List(new ListAcceleratorsRequest(), new Metadata()));
-        var agent = await RpcAssert.Fails(StatusCode.PermissionDenied, () => List(new ListAcceleratorsRequest(), plane.Auth(CallerRole.Agent, "some-node")));
+        var agent = await RpcAssert.Fails(StatusCode.PermissionDenied, () => List(new ListAcceleratorsRequest(), plane.Auth(CallerRole.Agent, $"{p}-some-node")));
         var gateway = await RpcAssert.Fails(StatusCode.PermissionDenied, () => List(new ListAcceleratorsRequest(), plane.Auth(CallerRole.Gateway, "gw")));
         await List(new ListAcceleratorsRequest(), plane.Auth(CallerRole.Viewer, "grafana"));
         var viewerPing = await RpcAssert.Fails(StatusCode.PermissionDenied,

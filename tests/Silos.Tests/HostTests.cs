@@ -190,6 +190,7 @@ public sealed class HostTests(ControlPlaneFixture plane) : IClassFixture<Control
     [Fact]
     public async Task A_sku_added_in_configuration_can_be_registered()
     {
+        var p = plane.NewPrefix();
         var ports = FreePorts.Take(2);
         await using var app = ControlPlaneHost.Build(
         [
@@ -204,7 +205,7 @@ public sealed class HostTests(ControlPlaneFixture plane) : IClassFixture<Control
         await app.StartAsync();
         var tokens = app.Services.GetRequiredService<Security.TokenAuthenticator>();
         using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(app.Services.GetRequiredService<BoundEndpoints>().GrpcAddress);
-        var spec = Specs.GpuNode("amd-node", gpus: 8);
+        var spec = Specs.GpuNode($"{p}-amd-node", gpus: 8);
         spec.Sku = "mi300x";
         foreach (var gpu in spec.Gpus)
         {
@@ -212,8 +213,8 @@ public sealed class HostTests(ControlPlaneFixture plane) : IClassFixture<Control
             gpu.MemoryBytes = 191_000_000_000;
         }
 
-        var response = await new AgentService.AgentServiceClient(channel).RegisterAsync(Specs.Register("amd-node", spec),
-            new Metadata { { "authorization", $"Bearer {tokens.Issue(CallerRole.Agent, "amd-node")}" } });
+        var response = await new AgentService.AgentServiceClient(channel).RegisterAsync(Specs.Register($"{p}-amd-node", spec),
+            new Metadata { { "authorization", $"Bearer {tokens.Issue(CallerRole.Agent, $"{p}-amd-node")}" } });
         await app.StopAsync();
 
         var registered = Assert.Single(response.Accelerators);
@@ -262,11 +263,12 @@ public sealed class HostTests(ControlPlaneFixture plane) : IClassFixture<Control
     [Fact]
     public async Task Metrics_show_the_fleet_and_pass_promtool()
     {
-        await plane.Agents.RegisterAsync(Specs.Register("metrics-node", Specs.Wafer("metrics-node-cs3")), plane.Auth(CallerRole.Agent, "metrics-node"));
-        using var call = plane.Agents.Connect(plane.Auth(CallerRole.Agent, "metrics-node"));
-        await call.RequestStream.WriteAsync(new AgentMessage { Hello = new Hello { NodeId = "metrics-node" } });
+        var p = plane.NewPrefix();
+        await plane.Agents.RegisterAsync(Specs.Register($"{p}-metrics-node", Specs.Wafer($"{p}-metrics-node-cs3")), plane.Auth(CallerRole.Agent, $"{p}-metrics-node"));
+        using var call = plane.Agents.Connect(plane.Auth(CallerRole.Agent, $"{p}-metrics-node"));
+        await call.RequestStream.WriteAsync(new AgentMessage { Hello = new Hello { NodeId = $"{p}-metrics-node" } });
         await call.ResponseStream.MoveNext();
-        await call.RequestStream.WriteAsync(Specs.Telemetry("metrics-node-cs3", 1));
+        await call.RequestStream.WriteAsync(Specs.Telemetry($"{p}-metrics-node-cs3", 1));
         using var http = new HttpClient();
 
         var text = await Eventually.Until(() => http.GetStringAsync(new Uri(plane.HttpAddress, "/metrics")),

@@ -19,7 +19,8 @@ public sealed class StuckReplicaTests(ShortLoadTimeoutFixture plane) : IClassFix
     [Fact]
     public async Task A_replica_stuck_loading_is_reported_as_a_problem_and_replaced()
     {
-        const string node = "mute-node";
+        var p = plane.NewPrefix();
+        var node = $"{p}-mute-node";
         var agent = plane.Auth(CallerRole.Agent, node);
         await plane.Agents.RegisterAsync(Specs.Register(node, Specs.GpuNode($"{node}-gpu")), agent);
         using var call = plane.Agents.Connect(agent);
@@ -33,7 +34,7 @@ public sealed class StuckReplicaTests(ShortLoadTimeoutFixture plane) : IClassFix
 
         // While it loads without the node acknowledging, the deployment says so.
         var stuck = await Eventually.Until(() => Get("stuck-model"),
-            d => d.PlacementProblems.Any(p => p.Contains("is stuck loading") && p.Contains("not acknowledged by node mute-node")),
+            d => d.PlacementProblems.Any(problem => problem.Contains("is stuck loading") && problem.Contains($"not acknowledged by node {node}")),
             TimeSpan.FromSeconds(15), "the unacknowledged load to be reported as a problem");
         var first = stuck.Replicas.Single().ReplicaId;
         var listed = await plane.CpctlAsync("deployments", "list");

@@ -12,44 +12,6 @@ using ControlPlane.Simulator.Workloads;
 
 namespace ControlPlane.Simulator.Engine;
 
-/// <summary>Knobs of one simulated run.</summary>
-internal sealed record SimulationOptions
-{
-    /// <summary>
-    /// Longest an interactive request waits for a slot before it is refused; null (the default) means as long
-    /// as an answer could still be on time: its deployment's time-to-first-token SLO less the fastest first
-    /// token a replica could give it. This models the control plane's answer to an interactive request that
-    /// finds no room (RESOURCE_EXHAUSTED with retry-after): its client retries while it still makes sense,
-    /// and the oldest waiting request is retried first.
-    /// </summary>
-    public double? InteractiveMaxWaitSeconds { get; init; }
-
-    /// <summary>Longest a long-horizon request waits for a slot before it is refused. Default 10 min.</summary>
-    public double LongHorizonMaxWaitSeconds { get; init; } = 600;
-
-    /// <summary>Width of the time buckets of the pool series. Default 60 s.</summary>
-    public double BucketSeconds { get; init; } = 60;
-
-    /// <summary>Faults to inject.</summary>
-    public IReadOnlyList<FaultSpec> Faults { get; init; } = [];
-
-    /// <summary>
-    /// How often a deployment with max_replicas above its replicas is reconciled: its target count worked out
-    /// (<see cref="ReplicaTarget"/>), replicas added on free hardware or retired. Default 2 s, the control
-    /// plane's <c>ReconcileInterval</c>.
-    /// </summary>
-    public double ReconcileSeconds { get; init; } = 2;
-
-    /// <summary>Add a replica when this share of the serving replicas' slots is reserved. Default 0.8, as the control plane.</summary>
-    public double ScaleOutUtilization { get; init; } = 0.8;
-
-    /// <summary>Drop a replica above the desired count when the rest would stay under this share. Default 0.4, as the control plane.</summary>
-    public double ScaleInUtilization { get; init; } = 0.4;
-
-    /// <summary>Weights loaded per second by a new replica, so it serves weights/rate seconds after it is placed. Default 25 GB/s, as the simulated agents.</summary>
-    public double LoadBytesPerSecond { get; init; } = 25e9;
-}
-
 /// <summary>
 /// A discrete-event simulation in virtual time of one routing policy on one fleet: requests arrive, the
 /// policy places them (the project policy through the real <see cref="PlacementEngine"/>), replicas serve
@@ -57,7 +19,7 @@ internal sealed record SimulationOptions
 /// at admission, prefixes a replica still holds skip their prefill, and requests that find no slot wait in
 /// a per-deployment fair queue. Single-threaded and deterministic for a given seed.
 /// </summary>
-internal sealed class FleetSimulation
+internal sealed partial class FleetSimulation
 {
     private static readonly AcceleratorCondition Serving = new(AcceleratorStanding.Schedulable, "Active");
     private static readonly AcceleratorCondition Draining = new(AcceleratorStanding.Unschedulable, "Draining");
@@ -116,30 +78,6 @@ internal sealed class FleetSimulation
         {
             Register(fleet.Deployments.First(d => d.Name == replica.Deployment), replica.ReplicaId, replica.Assignment, replica.Performance, ready: true);
             _replicaNumbers[replica.Deployment] = _replicaNumbers.GetValueOrDefault(replica.Deployment) + 1;
-        }
-    }
-
-    // A replica joins the run: routers see it, it holds its devices, and it gets a prefix cache the size
-    // of its KV room.
-    private SimReplica Register(DeploymentSpec spec, string replicaId, ReplicaAssignment assignment, ReplicaPerformance performance, bool ready)
-    {
-        var routable = new RoutableReplica(replicaId, spec.Name, assignment.Sku.Class, _poolOf[assignment.AcceleratorIds[0]],
-            assignment.AcceleratorIds, performance, assignment.StreamSlots, spec.ContextWindowTokens)
-        { Ready = ready, Endpoint = $"sim://{replicaId}" };
-        _routes[spec.Name].Upsert(routable);
-        var cache = new PrefixCache((int)Math.Min(int.MaxValue, (long)assignment.StreamSlots * spec.ContextWindowTokens / SimRequest.BlockTokens));
-        var replica = new SimReplica(routable, cache, assignment, _replicasCreated++);
-        _replicas[replicaId] = replica;
-        Take(assignment, -1);
-        return replica;
-    }
-
-    // Takes (-1) or gives back (+1) the devices of a replica's assignment.
-    private void Take(ReplicaAssignment assignment, int sign)
-    {
-        foreach (var id in assignment.AcceleratorIds)
-        {
-            _freeDevices[id] += sign * assignment.DevicesPerAccelerator;
         }
     }
 
@@ -373,96 +311,6 @@ internal sealed class FleetSimulation
         _recorder.Refused(pending.Request, RejectionReason.NoCapacity, _now, timedOut: true);
     }
 
-    // The control plane's reconcile loop, for every deployment: the same DeploymentReconciler the deployment
-    // grain applies, on the hardware left free, so replicas lost are replaced where there is room, a load
-    // time before a new replica serves, and graceful retirement when the load falls.
-    private void Reconcile()
-    {
-        var now = DateTimeOffset.UnixEpoch.AddSeconds(_now);
-        foreach (var spec in _reconciled)
-        {
-            var replicas = _replicas.Values.Where(r => r.Routable.Deployment == spec.Name).Select(Reconciled).ToArray();
-            var plan = _reconciler.Plan(spec, replicas, _hardware, Capacity(), now);
-            foreach (var removed in plan.Remove)
-            {
-                Unload(_replicas[removed.ReplicaId]);
-            }
-
-            AddReplicas(spec, plan.Added);
-            foreach (var retired in plan.Retire)
-            {
-                var extra = _replicas[retired.ReplicaId];
-                extra.Retiring = true;
-                extra.Routable.Schedulable = false;
-                _recorder.ReplicaRetired();
-                if (_reconciler.IsRetired(Reconciled(extra), now))
-                {
-                    Unload(extra);
-                }
-            }
-        }
-
-        // Reconcile while requests are in the system or still to come. Not on events alone: the timeouts of
-        // requests admitted long ago stay queued until their time, which may be far off.
-        if (_arrivalsLeft > 0 || _turnsAhead > 0 || _recorder.InSystem > 0)
-        {
-            Schedule(_now + _options.ReconcileSeconds, new SimEvent(SimEventKind.Reconcile, null, null, null, null));
-        }
-    }
-
-    private ReconciledReplica Reconciled(SimReplica replica) => new(
-        replica.Routable.ReplicaId,
-        replica.Retiring ? ReplicaState.Retiring : replica.Routable.Ready ? ReplicaState.Ready : ReplicaState.Loading,
-        new ExistingReplica(replica.Assignment.Zone, replica.Assignment.AcceleratorIds.Select(id => _rackOf[id]).ToArray(), replica.Assignment.AcceleratorIds),
-        replica.Routable.Slots,
-        replica.Routable.ActiveStreams,
-        replica.Routable.Performance,
-        replica.Created);
-
-    private AcceleratorCapacity[] Capacity() => _fleet.Accelerators
-        .Select(a => new AcceleratorCapacity(a.Id, a.Sku, a.Zone, a.Rack, SimFleet.DevicesOf(a), _freeDevices[a.Id], _hardware[a.Id].Standing == AcceleratorStanding.Schedulable))
-        .ToArray();
-
-    private void AddReplicas(DeploymentSpec spec, IReadOnlyList<ReplicaAssignment> assignments)
-    {
-        foreach (var assignment in assignments)
-        {
-            var number = _replicaNumbers.GetValueOrDefault(spec.Name);
-            _replicaNumbers[spec.Name] = number + 1;
-            var replica = Register(spec, $"{spec.Name}-{number}", assignment, _fleet.Model.Predict(spec.Shape, assignment), ready: false);
-            _recorder.ReplicaAdded();
-            Schedule(_now + spec.Shape.WeightsBytes / _options.LoadBytesPerSecond, new SimEvent(SimEventKind.ReplicaLoaded, null, null, null, null, replica));
-        }
-    }
-
-    private void Loaded(SimReplica replica)
-    {
-        if (replica.Retiring || !_replicas.ContainsKey(replica.Routable.ReplicaId))
-        {
-            return;
-        }
-
-        replica.Routable.Ready = true;
-        _recorder.SlotsChanged(replica.Class, replica.Routable.Slots);
-        Pump(replica.Routable.Deployment);
-    }
-
-    private void Unload(SimReplica replica)
-    {
-        if (!_replicas.Remove(replica.Routable.ReplicaId))
-        {
-            return;
-        }
-
-        if (replica.Routable.Ready)
-        {
-            _recorder.SlotsChanged(replica.Class, -replica.Routable.Slots);
-        }
-
-        _routes[replica.Routable.Deployment].Remove(replica.Routable.ReplicaId);
-        Take(replica.Assignment, +1);
-    }
-
     private void Inject(FaultSpec fault)
     {
         var condition = fault.Kind == FaultKind.Lose ? Lost : Draining;
@@ -507,94 +355,3 @@ internal sealed class FleetSimulation
         }
     }
 }
-
-/// <summary>A replica in the run: the router's view of it, its prefix cache and what runs on it.</summary>
-internal sealed class SimReplica(RoutableReplica routable, PrefixCache cache, ReplicaAssignment assignment, long created)
-{
-    /// <summary>Where it was placed (the devices it holds).</summary>
-    public ReplicaAssignment Assignment { get; } = assignment;
-
-    /// <summary>Order of creation: scaling in retires the newest of equally busy replicas first.</summary>
-    public long Created { get; } = created;
-
-    /// <summary>Scaled in: takes no new work and is unloaded when what runs on it is done.</summary>
-    public bool Retiring { get; set; }
-
-    /// <summary>The replica as routers see it (slots, load, readiness).</summary>
-    public RoutableReplica Routable { get; } = routable;
-
-    /// <summary>KV blocks it still holds.</summary>
-    public PrefixCache Cache { get; } = cache;
-
-    /// <summary>Requests running on it.</summary>
-    public HashSet<Running> InFlight { get; } = [];
-
-    /// <summary>Its hardware class.</summary>
-    public HardwareClass Class => Routable.Class;
-}
-
-/// <summary>A request running on a replica, and the times the model gave it at admission (identity, not value, equality).</summary>
-internal sealed class Running(SimRequest request, SimReplica replica, double queuedAt, double startedAt, double firstTokenSeconds, double decodeSeconds, int cachedTokens)
-{
-    /// <summary>The request.</summary>
-    public SimRequest Request { get; } = request;
-
-    /// <summary>Where it runs.</summary>
-    public SimReplica Replica { get; } = replica;
-
-    /// <summary>When it arrived at the queue (its arrival when it never waited).</summary>
-    public double QueuedAt { get; } = queuedAt;
-
-    /// <summary>When it got its slot.</summary>
-    public double StartedAt { get; } = startedAt;
-
-    /// <summary>Prefill and first token, from admission.</summary>
-    public double FirstTokenSeconds { get; } = firstTokenSeconds;
-
-    /// <summary>The rest of the decode.</summary>
-    public double DecodeSeconds { get; } = decodeSeconds;
-
-    /// <summary>Prompt tokens whose KV the replica still held.</summary>
-    public int CachedTokens { get; } = cachedTokens;
-
-    /// <summary>Its hardware failed under it.</summary>
-    public bool Lost { get; set; }
-}
-
-/// <summary>A request waiting for a slot.</summary>
-internal sealed class Pending(SimRequest request, double queuedAt)
-{
-    /// <summary>The request.</summary>
-    public SimRequest Request { get; } = request;
-
-    /// <summary>When it started waiting.</summary>
-    public double QueuedAt { get; } = queuedAt;
-
-    /// <summary>Admitted or timed out: no longer waiting.</summary>
-    public bool Done { get; set; }
-}
-
-/// <summary>Kinds of scheduled events.</summary>
-internal enum SimEventKind
-{
-    /// <summary>A running request finishes.</summary>
-    Completion,
-
-    /// <summary>A queued request has waited as long as it may.</summary>
-    QueueTimeout,
-
-    /// <summary>An agentic job's next turn arrives.</summary>
-    JobTurn,
-
-    /// <summary>A fault hits.</summary>
-    Fault,
-
-    /// <summary>Deployments that scale on load work out their replica count.</summary>
-    Reconcile,
-
-    /// <summary>A replica added by scaling has loaded its weights and serves.</summary>
-    ReplicaLoaded,
-}
-
-/// <summary>A scheduled event.</summary>
-internal sealed record SimEvent(SimEventKind Kind, Running? Running, Pending? Pending, string? JobId, FaultSpec? Fault, SimReplica? Replica = null);

@@ -20,6 +20,7 @@ public class ControlPlaneFixture : IAsyncLifetime
     public static readonly TimeSpan Lease = TimeSpan.FromSeconds(1);
 
     private WebApplication? _app;
+    private int _prefixes;
 
     public Uri GrpcAddress { get; private set; } = null!;
 
@@ -32,6 +33,9 @@ public class ControlPlaneFixture : IAsyncLifetime
     public Metrics.ControlPlaneMetrics Metrics => _app!.Services.GetRequiredService<Metrics.ControlPlaneMetrics>();
 
     public IGrainFactory Grains => _app!.Services.GetRequiredService<IGrainFactory>();
+
+    /// <summary>A prefix no other test on this silo gets: tests build their node, accelerator and session ids from it.</summary>
+    public string NewPrefix() => $"t{Interlocked.Increment(ref _prefixes)}";
 
     public static string[] Arguments(int siloPort, int gatewayPort) =>
     [
