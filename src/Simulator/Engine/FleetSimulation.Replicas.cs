@@ -1,13 +1,8 @@
 using ControlPlane.Placement.Deployments;
-using ControlPlane.Placement.Hardware;
 using ControlPlane.Placement.Performance;
-using ControlPlane.Placement.Queueing;
 using ControlPlane.Placement.Replicas;
 using ControlPlane.Placement.Routing;
-using ControlPlane.Simulator.Faults;
 using ControlPlane.Simulator.Fleets;
-using ControlPlane.Simulator.Policies;
-using ControlPlane.Simulator.Results;
 using ControlPlane.Simulator.Workloads;
 
 namespace ControlPlane.Simulator.Engine;
