@@ -3,6 +3,7 @@ using ControlPlane.Grains.FleetIndex;
 using ControlPlane.Grains.Hosting;
 using ControlPlane.Grains.Deployments;
 using ControlPlane.Grains.Routing;
+using ControlPlane.Grains.Storage;
 using SessionOptions = ControlPlane.Grains.Sessions.SessionOptions;
 using ControlPlane.Grains.Tenants;
 using ControlPlane.Placement.Hardware;
@@ -49,12 +50,13 @@ public static class ControlPlaneHost
         BindValidated<DeploymentOptions>(builder, DeploymentOptions.SectionName, new DeploymentOptionsValidator(), out var deploymentErrors);
         BindValidated<LimitOptions>(builder, LimitOptions.SectionName, new LimitOptionsValidator(), out var limitErrors);
         BindValidated<SessionOptions>(builder, SessionOptions.SectionName, new ControlPlane.Grains.Sessions.SessionOptionsValidator(placement.PlacementLease), out var sessionErrors);
+        var storage = BindValidated<StorageOptions>(builder, StorageOptions.SectionName, new StorageOptionsValidator(), out var storageErrors);
 
         // A moved key is also an unknown one to its old section's binder: say only where it went.
         var moved = MovedKeys.Find(builder.Configuration).ToList();
         var all = moved
             .Concat(errors).Concat(clusterErrors).Concat(fleetErrors).Concat(authErrors).Concat(hardwareErrors)
-            .Concat(moved.Count > 0 ? [] : placementErrors).Concat(deploymentErrors).Concat(limitErrors).Concat(sessionErrors).ToList();
+            .Concat(moved.Count > 0 ? [] : placementErrors).Concat(deploymentErrors).Concat(limitErrors).Concat(sessionErrors).Concat(storageErrors).ToList();
         if (DevelopmentKeyOnNetwork(endpoints, auth) is { } exposed)
         {
             all.Add(exposed);
@@ -94,8 +96,7 @@ public static class ControlPlaneHost
         builder.UseOrleans(silo =>
         {
             silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, null, cluster.ServiceId, cluster.ClusterId);
-            silo.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>(FleetStorage.Name,
-                (sp, _) => new ControlPlane.Grains.Storage.InProcessGrainStorage(sp.GetRequiredService<Orleans.Serialization.DeepCopier>()));
+            silo.Services.AddFleetStorage(storage);
 
             // Registered after Orleans' own, so this one is resolved (see HostRelativeTimeProvider for why).
             silo.Services.AddKeyedSingleton<TimeProvider>(Orleans.Runtime.TimeProviderNames.Membership, new HostRelativeTimeProvider());
@@ -118,8 +119,10 @@ public static class ControlPlaneHost
 
         var app = builder.Build();
 
-        // Resolved now, so a silo on the development key says so as it starts, not at its first request.
+        // Resolved now, so a silo on the development key says so as it starts, not at its first request, and a
+        // store that cannot be opened stops start-up naming the file instead of failing the first grain.
         app.Services.GetRequiredService<TokenAuthenticator>();
+        app.Services.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(FleetStorage.Name);
         app.Services.GetRequiredService<FleetGauges>().Attach();
         app.MapGrpcService<AgentGrpcService>();
         app.MapGrpcService<FleetGrpcService>();

@@ -3,7 +3,7 @@ namespace ControlPlane.Silos.Hosting;
 /// <summary>Runs a built silo host as a process does: ports checked first, a bind failure worded as one line, exit codes.</summary>
 public static class SiloRun
 {
-    /// <summary>Exit code of a configuration problem (a bad key, a port in use).</summary>
+    /// <summary>Exit code of a configuration problem (a bad key, a port in use, a state store that cannot be opened).</summary>
     public const int ConfigurationError = 2;
 
     /// <summary>
@@ -17,6 +17,11 @@ public static class SiloRun
             return ControlPlaneHost.Build(args, configure);
         }
         catch (InvalidConfigurationException ex)
+        {
+            stderr.WriteLine($"error: {ex.Message}");
+            return null;
+        }
+        catch (ControlPlane.Grains.Storage.GrainStorageUnavailableException ex)
         {
             stderr.WriteLine($"error: {ex.Message}");
             return null;

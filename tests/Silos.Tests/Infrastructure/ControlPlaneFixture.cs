@@ -44,6 +44,7 @@ public class ControlPlaneFixture : IAsyncLifetime
         $"--ControlPlane:Cluster:SiloPort={siloPort}",
         $"--ControlPlane:Cluster:GatewayPort={gatewayPort}",
         $"--ControlPlane:Cluster:ClusterId=test-{Guid.NewGuid():N}"[..48],
+        "--ControlPlane:Storage:Provider=Memory", // storage has tests of its own; these are about the APIs
         "--ControlPlane:Fleet:HeartbeatInterval=00:00:00.200",
         $"--ControlPlane:Fleet:LeaseDuration={Lease}",
         "--ControlPlane:Fleet:LeaseCheckInterval=00:00:00.050",
