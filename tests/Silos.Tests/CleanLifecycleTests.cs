@@ -21,9 +21,11 @@ public sealed class CleanLifecycleTests
         Random.Shared.NextBytes(key);
         var ports = FreePorts.Take(2);
         var log = new CapturedLog();
+        var store = Directory.CreateTempSubdirectory("cp-clean-").FullName;
         var app = ControlPlaneHost.Build(
             [
-                .. ControlPlaneFixture.Arguments(ports[0], ports[1]), "--Logging:LogLevel:Default=Information",
+                .. ControlPlaneFixture.Arguments(ports[0], ports[1]).Where(a => !a.StartsWith("--ControlPlane:Storage")), "--Logging:LogLevel:Default=Information",
+                $"--ControlPlane:Storage:Sqlite:Path={Path.Combine(store, "state.db")}", // the default store, as a real run
                 $"--ControlPlane:Auth:SigningKey={Convert.ToBase64String(key)}",
                 "--ControlPlane:Sessions:FlushInterval=00:05:00", // sessions hold unsaved usage when the silo stops
             ],
@@ -62,10 +64,13 @@ public sealed class CleanLifecycleTests
         await fleet.DisposeAsync();
         await app.StopAsync();
         await app.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(store, recursive: true);
 
         var problems = log.Lines.Where(l => l.StartsWith("Warning", StringComparison.Ordinal) || l.StartsWith("Error", StringComparison.Ordinal)
             || l.StartsWith("Critical", StringComparison.Ordinal)).ToList();
         Assert.True(problems.Count == 0, "a clean run logged:\n" + string.Join("\n", problems));
         Assert.Contains(log.Lines, l => l.Contains("stream closed (goodbye)")); // the run did happen, and was logged
+        Assert.Contains(log.Lines, l => l.Contains("Grain state is stored in") && l.Contains("state.db")); // and said where its state is
     }
 }

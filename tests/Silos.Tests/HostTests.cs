@@ -129,6 +129,26 @@ public sealed class HostTests(ControlPlaneFixture plane) : IClassFixture<Control
     }
 
     [Fact]
+    public async Task A_state_file_that_is_not_a_database_stops_the_silo_naming_the_file_and_leaves_it_untouched()
+    {
+        var ports = FreePorts.Take(2);
+        var dir = Directory.CreateTempSubdirectory("cp-badstore-").FullName;
+        var file = Path.Combine(dir, "state.db");
+        await File.WriteAllTextAsync(file, "not a database: someone's notes\n".PadRight(4096, '.'));
+        var before = await File.ReadAllBytesAsync(file);
+
+        var (code, stdout, stderr) = await RunSilo("--ControlPlane:Endpoints:GrpcPort=0", "--ControlPlane:Endpoints:HttpPort=0",
+            $"--ControlPlane:Cluster:SiloPort={ports[0]}", $"--ControlPlane:Cluster:GatewayPort={ports[1]}", $"--ControlPlane:Storage:Sqlite:Path={file}");
+
+        Assert.Equal(2, code);
+        Assert.Contains($"error: grain state store {file} cannot be used: it is not a SQLite database", stderr);
+        Assert.Contains("nothing was overwritten", stderr);
+        Assert.DoesNotContain("Unhandled exception", stdout + stderr);
+        Assert.Equal(before, await File.ReadAllBytesAsync(file));
+        Directory.Delete(dir, recursive: true);
+    }
+
+    [Fact]
     public async Task The_silo_points_a_demo_request_at_the_demo_host()
     {
         var (code, _, stderr) = await RunSilo("--demo");

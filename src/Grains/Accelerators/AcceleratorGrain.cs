@@ -74,6 +74,11 @@ public sealed partial class AcceleratorGrain(
 
         Move(transition, from, first ? "registered by its node" : _returningFromLoss ? "re-registered after its lease expired" : "re-registered by its node", now);
         await record.WriteStateAsync();
+        if (first)
+        {
+            // Listed before the registration is acknowledged, so a restarted silo wakes it (FleetWakeUp).
+            await GrainFactory.GetGrain<IAcceleratorDirectoryGrain>(AcceleratorDirectory.ShardOf(registration.AcceleratorId)).AddAsync(registration.AcceleratorId);
+        }
 
         // A node registering again may have restarted and lost what it had loaded: its replicas stop taking
         // work here until the agent confirms them.

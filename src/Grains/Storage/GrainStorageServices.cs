@@ -1,4 +1,5 @@
 using ControlPlane.Grains.Fleet;
+using ControlPlane.Grains.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Serialization;
@@ -9,11 +10,20 @@ namespace ControlPlane.Grains.Storage;
 /// <summary>Registers the grain state store chosen by <see cref="StorageOptions"/>.</summary>
 public static partial class GrainStorageServices
 {
-    /// <summary>Adds the store as the <see cref="FleetStorage.Name"/> grain storage of a silo.</summary>
+    /// <summary>
+    /// Adds the store as the <see cref="FleetStorage.Name"/> grain storage of a silo, and <see cref="FleetWakeUp"/>,
+    /// which wakes the stored grains that keep time when the silo starts.
+    /// </summary>
     public static IServiceCollection AddFleetStorage(this IServiceCollection services, StorageOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         services.AddSingleton<GrainStateFormat>();
+        services.AddSingleton<FleetWakeUp>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<FleetWakeUp>());
+
+        // Opened as the silo starts, so a store that cannot be used stops start-up naming it, rather than
+        // failing the first grain that activates.
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => new OpenStoreAtStart(sp));
         switch (options.Provider)
         {
             case StorageProvider.Sqlite:
@@ -34,4 +44,14 @@ public static partial class GrainStorageServices
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Grain state is kept in memory (ControlPlane:Storage:Provider=Memory): a restart loses every deployment, cordon, drain and audit entry")]
     private static partial void LogNotDurable(ILogger logger);
+
+    private sealed class OpenStoreAtStart(IServiceProvider services) : ILifecycleParticipant<ISiloLifecycle>
+    {
+        public void Participate(ISiloLifecycle lifecycle) =>
+            lifecycle.Subscribe(nameof(OpenStoreAtStart), ServiceLifecycleStage.RuntimeInitialize, _ =>
+            {
+                services.GetRequiredKeyedService<IGrainStorage>(FleetStorage.Name);
+                return Task.CompletedTask;
+            });
+    }
 }

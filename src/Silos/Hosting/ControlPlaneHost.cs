@@ -119,10 +119,8 @@ public static class ControlPlaneHost
 
         var app = builder.Build();
 
-        // Resolved now, so a silo on the development key says so as it starts, not at its first request, and a
-        // store that cannot be opened stops start-up naming the file instead of failing the first grain.
+        // Resolved now, so a silo on the development key says so as it starts, not at its first request.
         app.Services.GetRequiredService<TokenAuthenticator>();
-        app.Services.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(FleetStorage.Name);
         app.Services.GetRequiredService<FleetGauges>().Attach();
         app.MapGrpcService<AgentGrpcService>();
         app.MapGrpcService<FleetGrpcService>();

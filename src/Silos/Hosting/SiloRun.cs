@@ -21,11 +21,7 @@ public static class SiloRun
             stderr.WriteLine($"error: {ex.Message}");
             return null;
         }
-        catch (ControlPlane.Grains.Storage.GrainStorageUnavailableException ex)
-        {
-            stderr.WriteLine($"error: {ex.Message}");
-            return null;
-        }
+
     }
 
     /// <summary>
@@ -53,9 +49,33 @@ public static class SiloRun
             await stderr.WriteLineAsync($"error: {bindFailure}");
             return ConfigurationError;
         }
+        catch (Exception ex) when (StoreFailure(ex) is { } store)
+        {
+            await stderr.WriteLineAsync($"error: {store.Message}");
+            return ConfigurationError;
+        }
 
         await app.WaitForShutdownAsync();
         await app.DisposeAsync();
         return 0;
+    }
+
+    // The store's own error, wherever the silo's start wrapped it.
+    private static ControlPlane.Grains.Storage.GrainStorageUnavailableException? StoreFailure(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is ControlPlane.Grains.Storage.GrainStorageUnavailableException store)
+            {
+                return store;
+            }
+
+            if (ex is AggregateException { InnerExceptions.Count: > 0 } many)
+            {
+                return many.InnerExceptions.Select(StoreFailure).FirstOrDefault(e => e is not null);
+            }
+        }
+
+        return null;
     }
 }

@@ -11,7 +11,7 @@ public sealed class GrainStateFormatTests
     // Each stored state shape as it shipped, written once by this format (CONTROLPLANE_WRITE_STATE_FIXTURES=1
     // writes them). A record on disk must keep loading after the code changes: members may be added (old
     // records then load them at their defaults), never removed or renumbered (SerializedTypeAliasTests).
-    public static TheoryData<string> Fixtures => ["accelerator", "deployment", "session", "audit-day", "node", "gpu-claim", "deployment-directory"];
+    public static TheoryData<string> Fixtures => ["accelerator", "deployment", "session", "audit-day", "audit-segment", "node", "gpu-claim", "deployment-directory"];
 
     [Theory]
     [MemberData(nameof(Fixtures))]
@@ -94,6 +94,7 @@ public sealed class GrainStateFormatTests
         "deployment" => Of(StoredStates.Deployment()),
         "session" => Of(StoredStates.Session()),
         "audit-day" => Of(StoredStates.AuditDay()),
+        "audit-segment" => Of(StoredStates.AuditSegment()),
         "node" => Of(StoredStates.Node()),
         "gpu-claim" => Of(StoredStates.GpuClaim()),
         "deployment-directory" => Of(StoredStates.DeploymentDirectory()),

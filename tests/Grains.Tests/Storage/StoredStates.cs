@@ -81,6 +81,8 @@ internal static class StoredStates
         LastSequence = 1,
     };
 
+    public static AuditSegmentRecord AuditSegment() => new() { Entries = [.. AuditDay().Entries] };
+
     public static NodeRecord Node() => new() { AcceleratorIds = ["gpu-6", "gpu-7"], AgentVersion = "1.4.2", LastRegisteredAt = At };
 
     public static GpuClaim GpuClaim() => new() { AcceleratorId = "gpu-7" };

@@ -10,10 +10,12 @@ public sealed partial class DemoProcess : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output;
+    private readonly string? _store;
 
-    private DemoProcess(Process process, StringBuilder output, string endpoint, string token, Uri metrics)
+    private DemoProcess(Process process, StringBuilder output, string endpoint, string token, Uri metrics, string store)
     {
         _process = process;
+        _store = store;
         _output = output;
         Endpoint = endpoint;
         Token = token;
@@ -50,6 +52,7 @@ public sealed partial class DemoProcess : IDisposable
     /// <summary>Starts the demo with <paramref name="wafers"/> and <paramref name="gpuNodes"/> and waits for its banner.</summary>
     public static async Task<DemoProcess> StartAsync(int wafers, int gpuNodes)
     {
+        var store = Path.Combine(Path.GetTempPath(), $"cp-demo-{Guid.NewGuid():N}");
         var ports = FreePorts.Take(2);
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[]
@@ -58,6 +61,7 @@ public sealed partial class DemoProcess : IDisposable
             "--gpu-nodes", gpuNodes.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--ControlPlane:Endpoints:GrpcPort=0", "--ControlPlane:Endpoints:HttpPort=0",
             $"--ControlPlane:Cluster:SiloPort={ports[0]}", $"--ControlPlane:Cluster:GatewayPort={ports[1]}",
+            $"--ControlPlane:Storage:Sqlite:Path={Path.Combine(store, "state.db")}", // a store of its own
         })
         {
             start.ArgumentList.Add(arg);
@@ -102,7 +106,7 @@ public sealed partial class DemoProcess : IDisposable
         }
 
         return new DemoProcess(process, output, EndpointLine().Match(text).Groups[1].Value, TokenLine().Match(text).Groups[1].Value,
-            new Uri(MetricsLine().Match(text).Groups[1].Value));
+            new Uri(MetricsLine().Match(text).Groups[1].Value), store);
     }
 
     /// <summary>Waits until the demo printed a line matching <paramref name="pattern"/>.</summary>
@@ -130,6 +134,10 @@ public sealed partial class DemoProcess : IDisposable
         }
 
         _process.Dispose();
+        if (_store is not null && Directory.Exists(_store))
+        {
+            Directory.Delete(_store, recursive: true);
+        }
     }
 
     [GeneratedRegex(@"metrics\s+(http://\S+/metrics)")]
