@@ -25,6 +25,21 @@ public sealed class RequestLedgerTests
     }
 
     [Fact]
+    public void Remembering_a_request_again_replaces_its_answer_and_a_forgotten_one_is_new_again()
+    {
+        var ledger = new RequestLedger();
+        ledger.Remember("r-1", "create d", AcceleratorRefusal.None, "", Start);
+        ledger.Remember("r-1", "create d", AcceleratorRefusal.IllegalTransition, "refused", Start);
+        ledger.Remember("r-2", "create e", AcceleratorRefusal.None, "", Start);
+
+        ledger.Forget("r-2");
+
+        Assert.Single(ledger.Entries, e => e.RequestId == "r-1");
+        Assert.Equal(AcceleratorRefusal.IllegalTransition, ledger.Check<AcceleratorRefusal>("r-1", "create d", Start).Outcome);
+        Assert.Equal(LedgerVerdict.New, ledger.Check<AcceleratorRefusal>("r-2", "create e", Start).Verdict);
+    }
+
+    [Fact]
     public void It_keeps_the_newest_requests_up_to_its_capacity()
     {
         var ledger = new RequestLedger();

@@ -40,14 +40,29 @@ public sealed partial class AcceleratorGrain
             return seen;
         }
 
-        var outcome = Refusal(command) ?? await ActAsync(command);
-        if (command.RequestId.Length > 0 && IsRegistered)
+        if (Refusal(command) is { } refusal)
         {
-            Record.Requests.Remember(command.RequestId, command.Fingerprint, outcome.Refusal, outcome.Message, time.GetUtcNow());
-            await record.WriteStateAsync();
+            if (command.RequestId.Length > 0 && IsRegistered)
+            {
+                Record.Requests.Remember(command.RequestId, command.Fingerprint, refusal.Refusal, refusal.Message, time.GetUtcNow());
+                await record.WriteStateAsync();
+            }
+
+            return refusal;
         }
 
-        return outcome;
+        // Remembered before acting, so the action's own write stores the answer to a retry with it: a crash
+        // between two writes must not keep the action and lose the answer.
+        Record.Requests.Remember(command.RequestId, command.Fingerprint, AcceleratorRefusal.None, "", time.GetUtcNow());
+        try
+        {
+            return await ActAsync(command);
+        }
+        catch
+        {
+            Record.Requests.Forget(command.RequestId);
+            throw;
+        }
     }
 
     /// <inheritdoc />

@@ -73,12 +73,13 @@ public sealed partial class AcceleratorGrain(
         }
 
         Move(transition, from, first ? "registered by its node" : _returningFromLoss ? "re-registered after its lease expired" : "re-registered by its node", now);
-        await record.WriteStateAsync();
         if (first)
         {
-            // Listed before the registration is acknowledged, so a restarted silo wakes it (FleetWakeUp).
+            // Listed before the registration is stored, so a restarted silo wakes every stored accelerator (FleetWakeUp).
             await GrainFactory.GetGrain<IAcceleratorDirectoryGrain>(AcceleratorDirectory.ShardOf(registration.AcceleratorId)).AddAsync(registration.AcceleratorId);
         }
+
+        await record.WriteStateAsync();
 
         // A node registering again may have restarted and lost what it had loaded: its replicas stop taking
         // work here until the agent confirms them.

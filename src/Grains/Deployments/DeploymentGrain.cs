@@ -71,11 +71,12 @@ public sealed partial class DeploymentGrain(
                 return Refused(DeploymentRefusal.AlreadyExists, $"deployment '{Name}' already exists; update or scale it instead");
             }
 
+            // Listed first: a name listed without a deployment is skipped, a deployment never listed is never woken.
+            await GrainFactory.GetGrain<IDeploymentDirectoryGrain>(0).AddAsync(Name);
             var now = time.GetUtcNow();
             State.Definition = definition;
             State.CreatedAt = now;
             await SaveAsync();
-            await GrainFactory.GetGrain<IDeploymentDirectoryGrain>(0).AddAsync(Name);
             LogCreated(logger, Name, definition.Model, definition.DesiredReplicas);
             StartReconciling();
             await ReconcileAsync();
@@ -256,8 +257,22 @@ public sealed partial class DeploymentGrain(
                 return new DeploymentOutcome(seen.Outcome, seen.Message, State.Definition is null ? null : View());
         }
 
-        var outcome = await act();
-        if (requestId.Length > 0)
+        // Remembered before acting, so an accepted request's own write stores the answer to a retry with it: a
+        // crash between two writes must not keep the change and lose the answer. A refusal changes nothing and
+        // is remembered on its own.
+        State.Requests.Remember(requestId, fingerprint, DeploymentRefusal.None, "", time.GetUtcNow());
+        DeploymentOutcome outcome;
+        try
+        {
+            outcome = await act();
+        }
+        catch
+        {
+            State.Requests.Forget(requestId);
+            throw;
+        }
+
+        if (requestId.Length > 0 && outcome.Refusal != DeploymentRefusal.None)
         {
             State.Requests.Remember(requestId, fingerprint, outcome.Refusal, outcome.Message, time.GetUtcNow());
             await record.WriteStateAsync();

@@ -32,7 +32,14 @@ public sealed class RequestLedger
             : new LedgerAnswer<TOutcome>(LedgerVerdict.IdReused, default, "");
     }
 
-    /// <summary>Remembers the first outcome of <paramref name="requestId"/>, forgetting expired and surplus entries. Nothing for an empty id.</summary>
+    /// <summary>Forgets <paramref name="requestId"/>: what was remembered for it was never stored.</summary>
+    public void Forget(string requestId) => Entries.RemoveAll(e => e.RequestId == requestId);
+
+    /// <summary>
+    /// Remembers the outcome of <paramref name="requestId"/> (replacing what was remembered for it), forgetting
+    /// expired and surplus entries. Nothing for an empty id. A grain remembers a request before the write that
+    /// stores its effect, so the effect and the answer to a retry are stored together or not at all.
+    /// </summary>
     public void Remember<TOutcome>(string requestId, string fingerprint, TOutcome outcome, string message, DateTimeOffset now)
         where TOutcome : struct, Enum
     {
@@ -41,7 +48,7 @@ public sealed class RequestLedger
             return;
         }
 
-        Entries.RemoveAll(e => now - e.At >= Retention);
+        Entries.RemoveAll(e => now - e.At >= Retention || e.RequestId == requestId);
         Entries.Add(new LedgerEntry(requestId, fingerprint, Convert.ToInt32(outcome, System.Globalization.CultureInfo.InvariantCulture), message, now));
         if (Entries.Count > Capacity)
         {
