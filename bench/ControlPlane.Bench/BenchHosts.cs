@@ -33,6 +33,7 @@ internal static class BenchHosts
             "--ControlPlane:Endpoints:GrpcPort=0", "--ControlPlane:Endpoints:HttpPort=0",
             $"--ControlPlane:Cluster:SiloPort={ports[0]}", $"--ControlPlane:Cluster:GatewayPort={ports[1]}",
             "--Logging:LogLevel:Default=Warning",
+            "--ControlPlane:Storage:Provider=Memory", // benchmarks of the store say so and pass their own
             $"--ControlPlane:Limits:Plans:{UnlimitedPlan}:WaferTokensPerMinute=1e12", $"--ControlPlane:Limits:Plans:{UnlimitedPlan}:GpuTokensPerMinute=1e12",
             .. settings,
         ]);

@@ -15,6 +15,8 @@ BenchCommand[] commands =
         DrainBenchmark.RunAsync),
     new("reconnect", "a 1,000-node fleet after its silo restarts: time until whole, and the reconnect herd, per reconnect cap", ["--accelerators", "--down-seconds"], [("--caps-ms", "MS,MS,...")], [],
         ReconnectBenchmark.RunAsync),
+    new("storage", "grain-state writes/reads of the SQLite store vs bare SQLite; writes caused by heartbeats; time from restart to a whole fleet", ["--seconds", "--rounds", "--accelerators", "--heartbeat-seconds"], [], [],
+        StorageBenchmark.RunAsync),
     new("memory", "managed heap and RSS per active session after many short sessions, and what idle collection gives back", ["--sessions", "--turns", "--idle-seconds"], [], [],
         MemoryBenchmark.RunAsync),
 ];

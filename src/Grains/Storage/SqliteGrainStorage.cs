@@ -17,6 +17,9 @@ public sealed partial class SqliteGrainStorage : IGrainStorage
     private readonly string _connectionString;
     private readonly GrainStateFormat _format;
     private readonly ILogger _logger;
+    private long _reads;
+    private long _writes;
+    private long _conflicts;
 
     /// <summary>Opens (creating if needed) the store at <paramref name="path"/> and checks it is readable.</summary>
     /// <exception cref="GrainStorageUnavailableException">The file is not a SQLite database, or cannot be opened or written.</exception>
@@ -39,6 +42,15 @@ public sealed partial class SqliteGrainStorage : IGrainStorage
     /// <summary>The full path of the store's file.</summary>
     public string Path { get; }
 
+    /// <summary>Reads since the store was opened.</summary>
+    public long Reads => Interlocked.Read(ref _reads);
+
+    /// <summary>Writes and clears applied since the store was opened.</summary>
+    public long Writes => Interlocked.Read(ref _writes);
+
+    /// <summary>Writes and clears refused for a stale ETag since the store was opened.</summary>
+    public long Conflicts => Interlocked.Read(ref _conflicts);
+
     /// <inheritdoc />
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
@@ -53,6 +65,7 @@ public sealed partial class SqliteGrainStorage : IGrainStorage
             return reader.Read() ? (reader.GetInt64(0), (byte[])reader.GetValue(1)) : (0L, null);
         });
 
+        Interlocked.Increment(ref _reads);
         if (data is null)
         {
             grainState.ETag = null;
@@ -90,6 +103,7 @@ public sealed partial class SqliteGrainStorage : IGrainStorage
             throw await ConflictAsync(stateName, key, grainState.ETag);
         }
 
+        Interlocked.Increment(ref _writes);
         grainState.ETag = ((expected ?? 0) + 1).ToString(CultureInfo.InvariantCulture);
         grainState.RecordExists = true;
     }
@@ -115,6 +129,8 @@ public sealed partial class SqliteGrainStorage : IGrainStorage
             {
                 throw await ConflictAsync(stateName, key, grainState.ETag);
             }
+
+            Interlocked.Increment(ref _writes);
         }
 
         grainState.ETag = null;
@@ -200,6 +216,7 @@ public sealed partial class SqliteGrainStorage : IGrainStorage
 
     private async Task<InconsistentStateException> ConflictAsync(string stateName, string key, string? presented)
     {
+        Interlocked.Increment(ref _conflicts);
         var current = await RunAsync(connection =>
         {
             using var command = connection.CreateCommand();
