@@ -12,6 +12,20 @@ if ! command -v promtool >/dev/null 2>&1; then
   apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 fi
 
+# The Cosmos DB wire-protocol server (npm @vercel/cosmosdb-server) and the Node SDK reader the storage tests
+# run against, pinned by tests/cosmos/package-lock.json; installed again only when the lock file changes.
+if ! command -v node >/dev/null 2>&1; then
+  echo "installing node and npm (Debian packages)..."
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+if ! cmp -s tests/cosmos/package-lock.json tests/cosmos/node_modules/.installed-from-lock 2>/dev/null; then
+  echo "installing the Cosmos DB test server (npm ci in tests/cosmos)..."
+  npm ci --prefix tests/cosmos --no-audit --no-fund --loglevel=error >/dev/null
+  cp tests/cosmos/package-lock.json tests/cosmos/node_modules/.installed-from-lock
+fi
+
 results=".artifacts/test-results"
 rm -rf "$results"
 mkdir -p "$results"

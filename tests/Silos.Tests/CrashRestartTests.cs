@@ -14,13 +14,12 @@ using Xunit.Abstractions;
 namespace ControlPlane.Silos.Tests;
 
 /// <summary>
-/// The real silo process on its default store (SQLite), killed with SIGKILL at seeded random moments while an
+/// The real silo process on its default store (SQLite), and on Cosmos DB, killed with SIGKILL at seeded random moments while an
 /// operator acts on it, and started again on the same file each time. Nothing acknowledged may be lost.
 /// </summary>
 public sealed class CrashRestartTests(ITestOutputHelper output) : IDisposable
 {
     private const int Seed = 20261208;
-    private const int Kills = 20;
     private static readonly string[] Wafers = ["crash-wafer-000-cs3", "crash-wafer-001-cs3", "crash-wafer-002-cs3"];
 
     private readonly string _dir = Directory.CreateTempSubdirectory("cp-crash-").FullName;
@@ -28,9 +27,20 @@ public sealed class CrashRestartTests(ITestOutputHelper output) : IDisposable
     private readonly int _grpcPort = FreePorts.Take(1)[0];
     private Process? _silo;
 
-    [Fact]
-    public async Task A_silo_killed_twenty_times_mid_action_loses_nothing_it_acknowledged()
+    private string[] _store = [];
+
+    [Theory]
+    [InlineData("Sqlite", 20)]
+    [InlineData("Cosmos", 6)]
+    public async Task A_silo_killed_mid_action_again_and_again_loses_nothing_it_acknowledged(string store, int kills)
     {
+        await using var cosmos = store == "Cosmos" ? await CosmosServer.StartAsync() : null;
+        _store = cosmos is null ? [$"--ControlPlane:Storage:Sqlite:Path={Path.Combine(_dir, "state.db")}"] :
+        [
+            "--ControlPlane:Storage:Provider=Cosmos", $"--ControlPlane:Storage:Cosmos:AccountEndpoint={cosmos.Endpoint}",
+            $"--ControlPlane:Storage:Cosmos:AccountKey={cosmos.Key}", "--ControlPlane:Storage:Cosmos:CreateResources=true",
+            "--ControlPlane:Storage:Cosmos:AcceptLocalServerCertificate=true",
+        ];
         var rng = new Random(Seed);
         var model = new OperatorModel();
         using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{_grpcPort}");
@@ -43,7 +53,7 @@ public sealed class CrashRestartTests(ITestOutputHelper output) : IDisposable
 
         var losses = new List<string>();
         var retriedAcrossCrash = 0;
-        for (var kill = 1; kill <= Kills; kill++)
+        for (var kill = 1; kill <= kills; kill++)
         {
             // Act until the kill, which lands at a seeded random moment, usually mid-call.
             using var stop = new CancellationTokenSource();
@@ -76,9 +86,9 @@ public sealed class CrashRestartTests(ITestOutputHelper output) : IDisposable
         }
 
         await Eventually.Until(() => fleet.ConnectedCount == 5, TimeSpan.FromSeconds(30), "every agent to have reconnected on its own");
-        output.WriteLine($"{Kills} kills, {model.Acknowledged.Count} acknowledged actions checked after every restart, {retriedAcrossCrash} retried across a crash, {losses.Count} lost");
+        output.WriteLine($"{store}: {kills} kills, {model.Acknowledged.Count} acknowledged actions checked after every restart, {retriedAcrossCrash} retried across a crash, {losses.Count} lost");
         Assert.True(losses.Count == 0, string.Join("\n", losses));
-        Assert.True(model.Acknowledged.Count >= 2 * Kills, $"only {model.Acknowledged.Count} actions were acknowledged");
+        Assert.True(model.Acknowledged.Count >= 2 * kills, $"only {model.Acknowledged.Count} actions were acknowledged");
         Assert.True(retriedAcrossCrash > 0, "no action was in flight at any kill");
         await fleet.StopAsync();
     }
@@ -135,16 +145,17 @@ public sealed class CrashRestartTests(ITestOutputHelper output) : IDisposable
     {
         var ports = FreePorts.Take(2);
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[]
-        {
+        string[] arguments =
+        [
             typeof(ControlPlaneHost).Assembly.Location,
             $"--ControlPlane:Endpoints:GrpcPort={_grpcPort}", "--ControlPlane:Endpoints:HttpPort=0",
             $"--ControlPlane:Cluster:SiloPort={ports[0]}", $"--ControlPlane:Cluster:GatewayPort={ports[1]}",
-            $"--ControlPlane:Storage:Sqlite:Path={Path.Combine(_dir, "state.db")}",
             "--ControlPlane:Fleet:HeartbeatInterval=00:00:00.250", "--ControlPlane:Fleet:LeaseDuration=00:00:10",
             "--ControlPlane:Fleet:LeaseCheckInterval=00:00:00.100", "--ControlPlane:Deployments:ReconcileInterval=00:00:00.250",
             "--Logging:LogLevel:Default=Warning",
-        })
+            .. _store,
+        ];
+        foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }

@@ -45,6 +45,11 @@ public sealed class HostTests(ControlPlaneFixture plane) : IClassFixture<Control
         { "--ControlPlane:Deployments:ScaleInUtilization=0.9", "ControlPlane:Deployments:ScaleInUtilization must be 0 or more and below ScaleOutUtilization (0.8)" },
         { "--ControlPlane:Limits:ChargeFlushInterval=00:00:00", "ControlPlane:Limits:ChargeFlushInterval must be more than 0" },
         { "--ControlPlane:Deployments:ReplicaLoadTimeout=00:00:00.5", "ControlPlane:Deployments:ReplicaLoadTimeout must be 1 second..24 hours" },
+        { "--ControlPlane:Storage:Provider=Mongo", "ControlPlane:Storage:Provider" },
+        { "--ControlPlane:Storage:Sqlite:Path=", "ControlPlane:Storage:Sqlite:Path must name a file" },
+        { "--ControlPlane:Storage:Provider=Cosmos", "ControlPlane:Storage:Cosmos:AccountEndpoint must be an https:// URL" },
+        { "--ControlPlane:Storage:Cosmos:AccountEndpoint=https://prod.documents.azure.com/|--ControlPlane:Storage:Provider=Cosmos|--ControlPlane:Storage:Cosmos:AccountKey=a2V5|--ControlPlane:Storage:Cosmos:AcceptLocalServerCertificate=true",
+            "ControlPlane:Storage:Cosmos:AcceptLocalServerCertificate may only be set for a server on a loopback address" },
         { "--ControlPlane:Endpoints:ListenAddress=0.0.0.0", "ControlPlane:Auth:SigningKey is not set, so tokens are signed with the publicly known development key, and ControlPlane:Endpoints:ListenAddress=0.0.0.0" },
         { "--ControlPlane:Endpoints:ListenAddress=::", "ControlPlane:Auth:AllowDevelopmentKeyOnNetwork=true to accept the risk" },
     };
@@ -53,7 +58,7 @@ public sealed class HostTests(ControlPlaneFixture plane) : IClassFixture<Control
     [MemberData(nameof(BadSettings))]
     public void A_bad_setting_stops_start_up_with_a_message_naming_the_key(string setting, string message)
     {
-        var error = Assert.Throws<InvalidConfigurationException>(() => ControlPlaneHost.Build([setting]));
+        var error = Assert.Throws<InvalidConfigurationException>(() => ControlPlaneHost.Build(setting.Split('|'))); // '|' joins several
 
         Assert.Contains(message, error.Message);
     }

@@ -13,14 +13,24 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ControlPlane.Silos.Tests;
 
-/// <summary>A silo that goes away and comes back on the same address and the same SQLite file.</summary>
+/// <summary>A silo that goes away and comes back on the same address and the same store (its SQLite file, or a Cosmos DB container).</summary>
 public sealed class SiloRestartTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("cp-restart-").FullName;
+    private string[] _store = [];
 
-    [Fact]
-    public async Task State_survives_a_restart_and_agents_reconnect_with_backoff_and_register_again()
+    [Theory]
+    [InlineData("Sqlite")]
+    [InlineData("Cosmos")]
+    public async Task State_survives_a_restart_and_agents_reconnect_with_backoff_and_register_again(string store)
     {
+        await using var cosmos = store == "Cosmos" ? await CosmosServer.StartAsync() : null;
+        _store = cosmos is null ? [] :
+        [
+            "--ControlPlane:Storage:Provider=Cosmos", $"--ControlPlane:Storage:Cosmos:AccountEndpoint={cosmos.Endpoint}",
+            $"--ControlPlane:Storage:Cosmos:AccountKey={cosmos.Key}", "--ControlPlane:Storage:Cosmos:CreateResources=true",
+            "--ControlPlane:Storage:Cosmos:AcceptLocalServerCertificate=true",
+        ];
         var ports = FreePorts.Take(4);
         var grpcPort = ports[0];
         var first = Silo(grpcPort, ports[1], ports[2]);
@@ -63,6 +73,8 @@ public sealed class SiloRestartTests : IDisposable
             var retried = await new FleetService.FleetServiceClient(channel).CordonAcceleratorsAsync(
                 new AcceleratorActionRequest { AcceleratorIds = { "restart-wafer-000-cs3" }, Reason = "bad fan", RequestId = "cordon-kept" }, token);
             var audit = await new AuditService.AuditServiceClient(channel).ListAuditEntriesAsync(new ListAuditEntriesRequest { Target = "restart-wafer-000-cs3" }, token);
+            using var http = new HttpClient();
+            var metrics = await http.GetStringAsync(new Uri(second.Services.GetRequiredService<BoundEndpoints>().HttpAddress, "/metrics"));
 
             Assert.Equal(["restart-gpu-000", "restart-gpu-001", "restart-wafer-000-cs3"], listed.Accelerators.Select(a => a.AcceleratorId));
             Assert.Contains("bad fan", listed.Accelerators.Single(a => a.State == AcceleratorState.Cordoned).StateReason);
@@ -70,6 +82,7 @@ public sealed class SiloRestartTests : IDisposable
             var cordoned = listed.Accelerators.Single(a => a.State == AcceleratorState.Cordoned);
             Assert.Equal(cordoned.StateChangeTime, Assert.Single(retried.Accelerators).StateChangeTime); // the retry across the restart acted once
             Assert.Equal(["cordon-kept", "cordon-kept"], audit.Entries.Select(e => e.RequestId)); // both calls on record, from before and after the restart
+            Assert.Matches($"controlplane_storage_operations_total{{provider=\"{store.ToLowerInvariant()}\",operation=\"write\"}} [1-9]", metrics);
         }
         finally
         {
@@ -127,6 +140,7 @@ public sealed class SiloRestartTests : IDisposable
         .. ControlPlaneFixture.Arguments(siloPort, gatewayPort).Where(a => !a.StartsWith("--ControlPlane:Endpoints:GrpcPort") && !a.StartsWith("--ControlPlane:Storage")),
         $"--ControlPlane:Endpoints:GrpcPort={grpcPort}",
         $"--ControlPlane:Storage:Sqlite:Path={Path.Combine(_dir, "state.db")}",
+        .. _store,
     ]);
 
     private static Metadata Operator(WebApplication silo) =>

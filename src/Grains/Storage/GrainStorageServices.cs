@@ -30,6 +30,10 @@ public static partial class GrainStorageServices
                 services.AddSingleton(sp => new SqliteGrainStorage(options.Sqlite.Path, sp.GetRequiredService<GrainStateFormat>(), sp.GetRequiredService<ILogger<SqliteGrainStorage>>()));
                 services.AddKeyedSingleton<IGrainStorage>(FleetStorage.Name, (sp, _) => sp.GetRequiredService<SqliteGrainStorage>());
                 break;
+            case StorageProvider.Cosmos:
+                services.AddSingleton(sp => new CosmosGrainStorage(options.Cosmos, sp.GetRequiredService<GrainStateFormat>(), sp.GetRequiredService<ILogger<CosmosGrainStorage>>()));
+                services.AddKeyedSingleton<IGrainStorage>(FleetStorage.Name, (sp, _) => sp.GetRequiredService<CosmosGrainStorage>());
+                break;
             default:
                 services.AddKeyedSingleton<IGrainStorage>(FleetStorage.Name, (sp, _) =>
                 {
@@ -48,10 +52,9 @@ public static partial class GrainStorageServices
     private sealed class OpenStoreAtStart(IServiceProvider services) : ILifecycleParticipant<ISiloLifecycle>
     {
         public void Participate(ISiloLifecycle lifecycle) =>
-            lifecycle.Subscribe(nameof(OpenStoreAtStart), ServiceLifecycleStage.RuntimeInitialize, _ =>
-            {
-                services.GetRequiredKeyedService<IGrainStorage>(FleetStorage.Name);
-                return Task.CompletedTask;
-            });
+            lifecycle.Subscribe(nameof(OpenStoreAtStart), ServiceLifecycleStage.RuntimeInitialize, cancellationToken =>
+                services.GetRequiredKeyedService<IGrainStorage>(FleetStorage.Name) is CosmosGrainStorage cosmos
+                    ? cosmos.OpenAsync(cancellationToken)
+                    : Task.CompletedTask);
     }
 }

@@ -12,7 +12,7 @@ namespace ControlPlane.Grains.Storage;
 /// a write acknowledged to a grain survives the process being killed and the machine losing power; a busy
 /// timeout lets concurrent grain writes queue for SQLite's single writer rather than fail.
 /// </summary>
-public sealed partial class SqliteGrainStorage : IGrainStorage
+public sealed partial class SqliteGrainStorage : IGrainStorage, IStoreCounters
 {
     private readonly string _connectionString;
     private readonly GrainStateFormat _format;
@@ -41,6 +41,12 @@ public sealed partial class SqliteGrainStorage : IGrainStorage
 
     /// <summary>The full path of the store's file.</summary>
     public string Path { get; }
+
+    /// <inheritdoc />
+    public string Provider => "sqlite";
+
+    /// <inheritdoc />
+    public long Throttles => 0;
 
     /// <summary>Reads since the store was opened.</summary>
     public long Reads => Interlocked.Read(ref _reads);

@@ -20,6 +20,28 @@ public sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
                 "Sqlite:Path", $"must name a file (got '{path}')");
         }
 
+        if (options.Provider == StorageProvider.Cosmos)
+        {
+            var cosmos = options.Cosmos;
+            var endpoint = Uri.TryCreate(cosmos.AccountEndpoint, UriKind.Absolute, out var uri) ? uri : null;
+            errors.Check(endpoint is not null && endpoint.Scheme == Uri.UriSchemeHttps,
+                "Cosmos:AccountEndpoint", $"must be an https:// URL, e.g. https://myaccount.documents.azure.com:443/ (got '{cosmos.AccountEndpoint}')");
+            errors.Check(!cosmos.AcceptLocalServerCertificate || endpoint is null || endpoint.IsLoopback, "Cosmos:AcceptLocalServerCertificate",
+                $"may only be set for a server on a loopback address (the emulator or a test server), not {endpoint?.Host}");
+            errors.Check(IsBase64(cosmos.AccountKey), "Cosmos:AccountKey", "must be the account's base64 key (Azure portal: Keys)");
+            errors.Check(IsName(cosmos.Database), "Cosmos:Database", $"must be 1..255 characters without / \\ ? # (got '{cosmos.Database}')");
+            errors.Check(IsName(cosmos.Container), "Cosmos:Container", $"must be 1..255 characters without / \\ ? # (got '{cosmos.Container}')");
+            errors.Check(cosmos.MaxThrottleRetries is >= 0 and <= 100, "Cosmos:MaxThrottleRetries", $"must be 0..100 (got {cosmos.MaxThrottleRetries})");
+            errors.Check(cosmos.MaxThrottleWait >= TimeSpan.Zero && cosmos.MaxThrottleWait <= TimeSpan.FromMinutes(5), "Cosmos:MaxThrottleWait",
+                $"must be 0..5 minutes (got {cosmos.MaxThrottleWait})");
+        }
+
         return errors.Result();
     }
+
+    private static bool IsBase64(string value) =>
+        value.Length > 0 && Convert.TryFromBase64String(value, new byte[value.Length], out _);
+
+    private static bool IsName(string value) =>
+        value.Length is >= 1 and <= 255 && value.IndexOfAny(['/', '\\', '?', '#']) < 0 && value.Trim().Length == value.Length;
 }

@@ -81,6 +81,7 @@ public static class ControlPlaneHost
         services.AddSingleton<Audit.RefusedAttemptAudit>();
         services.AddSingleton(new ControlPlaneMetrics(new CollectorRegistry()));
         services.AddSingleton<FleetGauges>();
+        services.AddSingleton<StorageMetrics>();
         var bound = new BoundEndpoints();
         services.AddSingleton(bound);
 
@@ -122,6 +123,7 @@ public static class ControlPlaneHost
         // Resolved now, so a silo on the development key says so as it starts, not at its first request.
         app.Services.GetRequiredService<TokenAuthenticator>();
         app.Services.GetRequiredService<FleetGauges>().Attach();
+        app.Services.GetRequiredService<StorageMetrics>().Attach();
         app.MapGrpcService<AgentGrpcService>();
         app.MapGrpcService<FleetGrpcService>();
         app.MapGrpcService<DeploymentGrpcService>();
