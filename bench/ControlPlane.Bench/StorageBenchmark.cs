@@ -46,6 +46,7 @@ internal static class StorageBenchmark
             Console.WriteLine($"storage: SQLite store vs bare SQLite, {Concurrency} writers over {Keys} keys, {rounds} round(s) of {seconds}s each way");
             Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}, files under {dir}");
             await StoreVersusBareAsync(dir, seconds, rounds);
+            await CosmosVersusBareAsync(seconds, rounds);
             await HeartbeatWritesAsync(dir, accelerators, heartbeatSeconds);
             await RestartUntilWholeAsync(dir, accelerators);
             return 0;
@@ -77,6 +78,58 @@ internal static class StorageBenchmark
             if (round == 0)
             {
                 continue; // a warm-up pass: JIT and page cache
+            }
+
+            table.Add((storeWrites, bareWrites, storeReads, bareReads));
+            Console.WriteLine($"round {round}: writes store {storeWrites,8:N0}/s bare {bareWrites,8:N0}/s ({storeWrites / bareWrites,6:P1})   reads store {storeReads,8:N0}/s bare {bareReads,8:N0}/s ({storeReads / bareReads,6:P1})");
+        }
+
+        var (sw, bw, sr, br) = (table.Average(r => r.StoreWrites), table.Average(r => r.BareWrites), table.Average(r => r.StoreReads), table.Average(r => r.BareReads));
+        Console.WriteLine($"mean:    writes store {sw,8:N0}/s bare {bw,8:N0}/s ({sw / bw,6:P1})   reads store {sr,8:N0}/s bare {br,8:N0}/s ({sr / br,6:P1})   (target >= 70%)");
+        Console.WriteLine();
+    }
+
+    // The Cosmos store against the same SDK point operations with nothing around them, on the local server.
+    private static async Task CosmosVersusBareAsync(int seconds, int rounds)
+    {
+        await using var server = await ControlPlane.Tests.Shared.CosmosServer.StartAsync();
+        var options = new CosmosStorageOptions
+        {
+            AccountEndpoint = server.Endpoint, AccountKey = server.Key, Database = "bench", Container = "store", CreateResources = true, AcceptLocalServerCertificate = true,
+        };
+        var format = new GrainStateFormat();
+        using var store = new CosmosGrainStorage(options, format, NullLogger<CosmosGrainStorage>.Instance);
+        await store.OpenAsync(CancellationToken.None);
+        using var client = new Microsoft.Azure.Cosmos.CosmosClient(server.Endpoint, server.Key, new Microsoft.Azure.Cosmos.CosmosClientOptions
+        {
+            ConnectionMode = Microsoft.Azure.Cosmos.ConnectionMode.Gateway,
+            ServerCertificateCustomValidationCallback = (_, _, _) => true,
+        });
+        var database = (await client.CreateDatabaseIfNotExistsAsync("bench")).Database;
+        var bare = (await database.CreateContainerIfNotExistsAsync(new Microsoft.Azure.Cosmos.ContainerProperties("bare", "/pk"))).Container;
+        var sample = new AcceleratorRecord { StateReason = new string('s', 600) };
+        var states = Enumerable.Range(0, Keys).Select(_ => new GrainState<AcceleratorRecord>(sample)).ToArray();
+        var ids = Enumerable.Range(0, Keys).Select(i => GrainId.Create("accelerator", $"bench-{i:D5}")).ToArray();
+        byte[] Document(int i) => System.Text.Encoding.UTF8.GetBytes(System.Text.Json.JsonSerializer.Serialize(new { id = $"d{i}", pk = $"d{i}", data = Convert.ToBase64String(format.Serialize(sample)) }));
+
+        Console.WriteLine($"cosmos: the Cosmos store vs the same SDK point operations, on the local wire-protocol server, {Concurrency} writers, {rounds} round(s) of {seconds}s");
+        var table = new List<(double StoreWrites, double BareWrites, double StoreReads, double BareReads)>();
+        for (var round = 0; round <= rounds; round++)
+        {
+            var storeWrites = await RateAsync(seconds, i => store.WriteStateAsync("accelerator", ids[i], states[i]));
+            var bareWrites = await RateAsync(seconds, async i =>
+            {
+                using var response = await bare.UpsertItemStreamAsync(new MemoryStream(Document(i)), new Microsoft.Azure.Cosmos.PartitionKey($"d{i}"));
+            });
+            var storeReads = await RateAsync(seconds, i => store.ReadStateAsync("accelerator", ids[i], new GrainState<AcceleratorRecord>()));
+            var bareReads = await RateAsync(seconds, async i =>
+            {
+                using var response = await bare.ReadItemStreamAsync($"d{i}", new Microsoft.Azure.Cosmos.PartitionKey($"d{i}"));
+                await response.Content.CopyToAsync(Stream.Null);
+            });
+            if (round == 0)
+            {
+                continue;
             }
 
             table.Add((storeWrites, bareWrites, storeReads, bareReads));
