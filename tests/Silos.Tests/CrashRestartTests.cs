@@ -53,6 +53,7 @@ public sealed class CrashRestartTests(ITestOutputHelper output) : IDisposable
 
         var losses = new List<string>();
         var retriedAcrossCrash = 0;
+        var turns = 0;
         for (var kill = 1; kill <= kills; kill++)
         {
             // Act until the kill, which lands at a seeded random moment, usually mid-call.
@@ -73,7 +74,14 @@ public sealed class CrashRestartTests(ITestOutputHelper output) : IDisposable
             }
 
             losses.AddRange(await LossesAsync(client, model, channel));
-            output.WriteLine($"kill {kill}: {model.Acknowledged.Count} action(s) acknowledged so far, {losses.Count} lost");
+            if (model.Deployments.Count > 0)
+            {
+                // The same session goes on after every restart: resumed where it was, or placed again.
+                await TurnAsync(channel, model.Deployments.Keys.First());
+                turns++;
+            }
+
+            output.WriteLine($"kill {kill}: {model.Acknowledged.Count} action(s) acknowledged so far, {losses.Count} lost, {turns} session turn(s) after restarts");
         }
 
         // After the last restart: drains in progress reach their deadline, deployments their desired replicas.
@@ -90,7 +98,30 @@ public sealed class CrashRestartTests(ITestOutputHelper output) : IDisposable
         Assert.True(losses.Count == 0, string.Join("\n", losses));
         Assert.True(model.Acknowledged.Count >= 2 * kills, $"only {model.Acknowledged.Count} actions were acknowledged");
         Assert.True(retriedAcrossCrash > 0, "no action was in flight at any kill");
+        Assert.True(turns >= kills - 2, $"the session took a turn after only {turns} of {kills} restarts");
         await fleet.StopAsync();
+    }
+
+    // One turn of the test's session: placed (retrying while replicas come back after the restart), then completed.
+    private static async Task TurnAsync(GrpcChannel channel, string deployment)
+    {
+        var gateway = new Metadata { { "authorization", $"Bearer {BearerToken.Issue(DevelopmentSigningKey.Bytes, CallerRole.Gateway, "crash-gateway")}" } };
+        var placement = new PlacementService.PlacementServiceClient(channel);
+        var placed = await Eventually.Until(async () =>
+        {
+            try
+            {
+                return await placement.PlaceAsync(Models.Turn(deployment, "crash-session"), gateway);
+            }
+            catch (RpcException ex) when (ex.StatusCode is StatusCode.ResourceExhausted or StatusCode.Unavailable)
+            {
+                return null;
+            }
+        }, p => p?.Placement is not null, TimeSpan.FromSeconds(30), "the session's next turn to be placed");
+        await placement.CompleteAsync(new CompleteRequest
+        {
+            SessionId = "crash-session", TenantId = "tenant-a", PlacementId = placed!.Placement.PlacementId, PromptTokens = 100, OutputTokens = 10,
+        }, gateway);
     }
 
     public void Dispose()
