@@ -27,7 +27,7 @@ public static partial class GrainStorageServices
         switch (options.Provider)
         {
             case StorageProvider.Sqlite:
-                services.AddSingleton(sp => new SqliteGrainStorage(options.Sqlite.Path, sp.GetRequiredService<GrainStateFormat>(), sp.GetRequiredService<ILogger<SqliteGrainStorage>>()));
+                services.AddSingleton(sp => new SqliteGrainStorage(options.Sqlite.Path, sp.GetRequiredService<GrainStateFormat>(), sp.GetRequiredService<ILogger<SqliteGrainStorage>>(), sp.GetService<TimeProvider>()));
                 services.AddKeyedSingleton<IGrainStorage>(FleetStorage.Name, (sp, _) => sp.GetRequiredService<SqliteGrainStorage>());
                 break;
             case StorageProvider.Cosmos:

@@ -17,15 +17,21 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IStoreCounters
     private readonly string _connectionString;
     private readonly GrainStateFormat _format;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
     private long _reads;
     private long _writes;
     private long _conflicts;
 
     /// <summary>Opens (creating if needed) the store at <paramref name="path"/> and checks it is readable.</summary>
     /// <exception cref="GrainStorageUnavailableException">The file is not a SQLite database, or cannot be opened or written.</exception>
-    public SqliteGrainStorage(string path, GrainStateFormat format, ILogger<SqliteGrainStorage> logger)
+    /// <param name="path">The database file.</param>
+    /// <param name="format">The format records are written in.</param>
+    /// <param name="logger">Where the opened file is logged.</param>
+    /// <param name="time">The clock of rows' <c>updated_at</c>; the system clock when null.</param>
+    public SqliteGrainStorage(string path, GrainStateFormat format, ILogger<SqliteGrainStorage> logger, TimeProvider? time = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        _time = time ?? TimeProvider.System;
         Path = System.IO.Path.GetFullPath(path);
         _format = format;
         _logger = logger;
@@ -99,7 +105,7 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IStoreCounters
             command.Parameters.AddWithValue("$name", stateName);
             command.Parameters.AddWithValue("$id", key);
             command.Parameters.AddWithValue("$data", data);
-            command.Parameters.AddWithValue("$now", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            command.Parameters.AddWithValue("$now", _time.GetUtcNow().ToUnixTimeMilliseconds());
             command.Parameters.AddWithValue("$version", expected ?? 0);
             return command.ExecuteNonQuery();
         });
