@@ -19,7 +19,7 @@ public sealed class DrainProcessTests
         return drain;
     }
 
-    private static DrainFacts Facts(DrainRecord? drain, HostedReplica[]? hosted = null, int reservations = 0, int streams = 0, int elsewhere = 0,
+    private static DrainFacts Facts(DrainRecord? drain, HostedReplica[]? hosted = null, int reservations = 0, int streams = 0, int? elsewhere = 0,
         TimeSpan? at = null, LifecyclePosition? lifecycle = null, DateTimeOffset? lastAsked = null) =>
         new(lifecycle ?? Draining, drain, hosted ?? [], reservations, streams, elsewhere, lastAsked ?? DateTimeOffset.MinValue, Start + (at ?? TimeSpan.FromSeconds(1)));
 
@@ -56,6 +56,23 @@ public sealed class DrainProcessTests
         Assert.Equal(new DrainStep(DrainAction.Wait), held);
         Assert.Equal(DrainAction.AskDeployments, afterGrace.Action);
         Assert.True(afterGrace.StartMovingWork);
+    }
+
+    [Fact]
+    public void Work_held_by_primaries_is_counted_only_once_nothing_else_is_left()
+    {
+        var secondary = new[] { Hosted("d-0", primary: false, primaryId: "w0") };
+        var drain = Drain(true, null, "d-0");
+
+        var busyHere = Process.Next(Facts(drain, secondary, reservations: 1, elsewhere: null));
+        var count = Process.Next(Facts(drain, secondary, elsewhere: null));
+        var counted = Process.Next(Facts(drain, secondary, elsewhere: 0));
+        var primaryOnly = Process.Next(Facts(Drain(true, null, "d-1"), [Hosted("d-1")], elsewhere: null));
+
+        Assert.Equal(DrainAction.Wait, busyHere.Action);
+        Assert.Equal(DrainAction.CountWorkElsewhere, count.Action);
+        Assert.Equal(DrainAction.Complete, counted.Action);
+        Assert.Equal(DrainAction.Complete, primaryOnly.Action); // nothing to count
     }
 
     [Theory]

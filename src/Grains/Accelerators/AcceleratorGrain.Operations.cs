@@ -16,7 +16,7 @@ public sealed partial class AcceleratorGrain
     private DrainProcess? _drainProcess;
 
     // Placements on replicas this accelerator is a secondary of (their slots are reserved on the primary),
-    // as last counted.
+    // as last counted (only when nothing else is left, as the drain process asks).
     private int _workElsewhere;
 
     private DrainProcess Drains => _drainProcess ??= new DrainProcess(_options.DrainStartGrace, _options.LeaseCheckInterval);
@@ -205,12 +205,13 @@ public sealed partial class AcceleratorGrain
             return;
         }
 
-        if (Record.Lifecycle.State == AcceleratorState.Draining)
+        var step = Drains.Next(DrainFactsAt(now, workElsewhere: null));
+        if (step.Action == DrainAction.CountWorkElsewhere)
         {
             await CountWorkElsewhereAsync();
+            step = Drains.Next(DrainFactsAt(now, _workElsewhere));
         }
 
-        var step = Drains.Next(DrainFactsAt(now));
         if (step.StartMovingWork)
         {
             drain.MovingWork = true; // the operator API never said go (its caller went away): go anyway
@@ -257,13 +258,13 @@ public sealed partial class AcceleratorGrain
         Publish();
     }
 
-    private DrainFacts DrainFactsAt(DateTimeOffset now) => new(
+    private DrainFacts DrainFactsAt(DateTimeOffset now, int? workElsewhere) => new(
         Record.Lifecycle,
         Record.Drain,
         Record.Hosted.Values,
         _slots.Count,
         Record.Drain?.AgentRemainingStreams ?? _telemetry.ActiveStreams,
-        _workElsewhere,
+        workElsewhere,
         _releaseAskedAt,
         now);
 
@@ -272,12 +273,6 @@ public sealed partial class AcceleratorGrain
     private async Task CountWorkElsewhereAsync()
     {
         var secondary = Record.Hosted.Values.Where(h => !h.IsPrimary && h.PrimaryAcceleratorId.Length > 0).ToArray();
-        if (secondary.Length == 0)
-        {
-            _workElsewhere = 0;
-            return;
-        }
-
         var counts = await Task.WhenAll(secondary.Select(h => GrainFactory.GetGrain<IAcceleratorGrain>(h.PrimaryAcceleratorId).ReservedSlotsOfAsync(h.ReplicaId)));
         _workElsewhere = counts.Sum();
     }
@@ -289,7 +284,7 @@ public sealed partial class AcceleratorGrain
             return null;
         }
 
-        var facts = DrainFactsAt(time.GetUtcNow());
+        var facts = DrainFactsAt(time.GetUtcNow(), _workElsewhere); // as last counted
         return new DrainStatus(drain.Reason, drain.RequestedBy, drain.StartedAt, drain.Deadline, drain.Force,
             facts.Reservations, drain.CompletedAt is null ? facts.RemainingStreams : 0, DrainProcess.WaitingFor(facts), drain.CompletedAt, drain.CutPlacements);
     }

@@ -23,6 +23,9 @@ public enum DrainAction
 
     /// <summary>No work is left: the accelerator is Drained.</summary>
     Complete,
+
+    /// <summary>Nothing is left here: count the placements held on the primaries of replicas this accelerator is a secondary of, and ask again.</summary>
+    CountWorkElsewhere,
 }
 
 /// <summary>One decision of the drain process.</summary>
@@ -38,7 +41,7 @@ public sealed record DrainStep(DrainAction Action, bool StartMovingWork = false,
 /// <param name="Hosted">Replicas it hosts.</param>
 /// <param name="Reservations">Placements holding slots on it.</param>
 /// <param name="RemainingStreams">Streams still running on the node (the agent's count during a drain, else telemetry).</param>
-/// <param name="WorkElsewhere">Placements held by primaries of replicas this accelerator is a secondary of.</param>
+/// <param name="WorkElsewhere">Placements held by primaries of replicas this accelerator is a secondary of; null when not counted for this step (counting asks other grains, so it is done only when nothing else is left).</param>
 /// <param name="LastAskedAt">When deployments were last asked to release replicas.</param>
 /// <param name="Now">The clock.</param>
 public readonly record struct DrainFacts(
@@ -47,7 +50,7 @@ public readonly record struct DrainFacts(
     IReadOnlyCollection<HostedReplica> Hosted,
     int Reservations,
     int RemainingStreams,
-    int WorkElsewhere,
+    int? WorkElsewhere,
     DateTimeOffset LastAskedAt,
     DateTimeOffset Now);
 
@@ -95,8 +98,13 @@ public sealed class DrainProcess(TimeSpan startGrace, TimeSpan askInterval)
                 : new DrainStep(DrainAction.Wait, startMoving);
         }
 
-        return facts.Reservations > 0 || facts.RemainingStreams > 0 || facts.WorkElsewhere > 0
-            ? new DrainStep(DrainAction.Wait, startMoving)
+        if (facts.Reservations > 0 || facts.RemainingStreams > 0 || facts.WorkElsewhere > 0)
+        {
+            return new DrainStep(DrainAction.Wait, startMoving);
+        }
+
+        return facts.WorkElsewhere is null && facts.Hosted.Any(h => !h.IsPrimary)
+            ? new DrainStep(DrainAction.CountWorkElsewhere, startMoving)
             : new DrainStep(DrainAction.Complete, startMoving, Reason: $"drained: no work left after {(facts.Now - drain.StartedAt).TotalSeconds:F1}s");
     }
 

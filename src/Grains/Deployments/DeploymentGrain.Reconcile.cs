@@ -1,6 +1,7 @@
 using ControlPlane.Grains.Accelerators;
 using ControlPlane.Grains.FleetIndex;
 using ControlPlane.Grains.Replicas;
+using ControlPlane.Placement.Models;
 using ControlPlane.Placement.Replicas;
 using Microsoft.Extensions.Logging;
 
@@ -23,7 +24,7 @@ public sealed partial class DeploymentGrain
         var views = await ReadFleetAsync();
         var spec = definition.ToSpec();
         var now = time.GetUtcNow();
-        var replicas = await Task.WhenAll(State.Replicas.Select(r => ReconciledAsync(r, views)));
+        var replicas = await Task.WhenAll(State.Replicas.Select(r => ReconciledAsync(r, spec.Shape, views)));
         var plan = Reconciler.Plan(spec, replicas, views.ToDictionary(v => v.Key, v => v.Value.Condition, StringComparer.Ordinal), Capacity(views), now);
         var changed = false;
 
@@ -68,7 +69,7 @@ public sealed partial class DeploymentGrain
             replica.RetiringSince = now;
             LogReplicaState(logger, Name, replica.ReplicaId, replica.State, replica.Message);
             changed = true;
-            if (Reconciler.IsRetired(await ReconciledAsync(replica, views), now))
+            if (Reconciler.IsRetired(await ReconciledAsync(replica, spec.Shape, views), now))
             {
                 await RemoveReplicaAsync(replica, "scaled down");
             }
@@ -87,7 +88,7 @@ public sealed partial class DeploymentGrain
 
     // A replica as the reconciler sees it. A retiring one carries its primary's own count of reserved slots
     // (the fleet index lags, and that count decides when it may go); the others the index's.
-    private async Task<ReconciledReplica> ReconciledAsync(ReplicaRecord replica, IReadOnlyDictionary<string, AcceleratorView> views)
+    private async Task<ReconciledReplica> ReconciledAsync(ReplicaRecord replica, ModelShape shape, IReadOnlyDictionary<string, AcceleratorView> views)
     {
         var active = replica.State == ReplicaState.Retiring
             ? await GrainFactory.GetGrain<IAcceleratorGrain>(replica.AcceleratorIds[0]).ReservedSlotsOfAsync(replica.ReplicaId)
@@ -100,7 +101,7 @@ public sealed partial class DeploymentGrain
             new ExistingReplica(replica.Zone, replica.Racks, replica.AcceleratorIds),
             replica.Slots,
             active,
-            predictor.Predict(State.Definition!.ToSpec().Shape, replica.Sku, replica.DevicesPerAccelerator, replica.AcceleratorIds.Count),
+            predictor.Predict(shape, replica.Sku, replica.DevicesPerAccelerator, replica.AcceleratorIds.Count),
             replica.CreatedAt.UtcTicks,
             replica.LoadingSince ?? replica.CreatedAt,
             replica.RetiringSince,
@@ -109,18 +110,21 @@ public sealed partial class DeploymentGrain
     }
 
     // Accelerators new replicas may go to: every one whose SKU the catalogue knows.
-    private AcceleratorCapacity[] Capacity(IReadOnlyDictionary<string, AcceleratorView> views) =>
-        views.Values
-            .Where(v => catalogue.TryGet(v.Registration.Sku, out _))
-            .Select(v => new AcceleratorCapacity(
-                v.AcceleratorId,
-                catalogue.TryGet(v.Registration.Sku, out var sku) ? sku : throw new InvalidOperationException(v.Registration.Sku),
-                $"{v.Registration.Location.Region}/{v.Registration.Location.Zone}",
-                $"{v.Registration.Location.Region}/{v.Registration.Location.Zone}/{v.Registration.Location.Rack}",
-                v.Devices,
-                v.FreeDevices,
-                v.Schedulable))
-            .ToArray();
+    private AcceleratorCapacity[] Capacity(IReadOnlyDictionary<string, AcceleratorView> views)
+    {
+        var capacity = new List<AcceleratorCapacity>(views.Count);
+        foreach (var view in views.Values)
+        {
+            if (catalogue.TryGet(view.Registration.Sku, out var sku))
+            {
+                var location = view.Registration.Location;
+                capacity.Add(new AcceleratorCapacity(view.AcceleratorId, sku, $"{location.Region}/{location.Zone}", $"{location.Region}/{location.Zone}/{location.Rack}",
+                    view.Devices, view.FreeDevices, view.Schedulable));
+            }
+        }
+
+        return [.. capacity];
+    }
 
     // Holds the devices of a new replica and tells its agents to load it; a refusal says why not.
     private async Task<string?> AddReplicaAsync(DeploymentDefinition definition, ReplicaAssignment assignment, IReadOnlyDictionary<string, AcceleratorView> views)
