@@ -12,6 +12,14 @@ if ! command -v promtool >/dev/null 2>&1; then
   apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 fi
 
+# redis-server and redis-cli (Debian's redis-server package): the cluster tests' membership table.
+if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
+  echo "installing redis-server (Debian package)..."
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends redis-server >/dev/null
+fi
+
 # The Cosmos DB wire-protocol server (npm @vercel/cosmosdb-server) and the Node SDK reader the storage tests
 # run against, pinned by tests/cosmos/package-lock.json; installed again only when the lock file changes.
 if ! command -v node >/dev/null 2>&1; then

@@ -96,7 +96,16 @@ public static class ControlPlaneHost
 
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, null, cluster.ServiceId, cluster.ClusterId);
+            if (cluster.Provider == ClusterProvider.Redis)
+            {
+                silo.UseRedisClustering(cluster.Redis.ConnectionString);
+                silo.Configure<Orleans.Configuration.ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster.ClusterId, cluster.ServiceId));
+                silo.ConfigureEndpoints(IPAddress.Parse(cluster.AdvertisedAddress), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
+            }
+            else
+            {
+                silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, null, cluster.ServiceId, cluster.ClusterId);
+            }
             silo.Services.AddFleetStorage(storage);
 
             // Registered after Orleans' own, so this one is resolved (see HostRelativeTimeProvider for why).
